@@ -1,0 +1,23 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+
+from core import views as core_views
+from rammeaftale import views as portal_views
+
+urlpatterns = [
+    path("", portal_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("konto/", include("allauth.urls")),
+    path("profil/", portal_views.profile, name="profile"),
+    path("organisation/", include("organizations.urls")),
+    path("moeder/", include("meetings.urls")),
+    path("tilbud/", include("offers.urls")),
+    path("takster/", include("tariffs.urls")),
+    path("soeg/", portal_views.search, name="search"),
+    path("admin/", admin.site.urls),
+]
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

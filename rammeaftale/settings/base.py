@@ -232,7 +232,7 @@ MFA_TOTP_ISSUER = SITE_NAME
 # Secretariat staff must have an authenticator app before they can do anything else.
 SECRETARIAT_MFA_REQUIRED = env_bool("SECRETARIAT_MFA_REQUIRED", True)
 
-# --- language and time ------------------------------------------------------------------------------
+# --- language and time ---------------------------------------------------------------------
 
 LANGUAGE_CODE = "da"
 LANGUAGES = [("da", _("Dansk")), ("en", _("English"))]

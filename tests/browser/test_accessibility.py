@@ -1,0 +1,26 @@
+"""axe-core finds no WCAG 2.1 A/AA violations on the front page and a body page."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+from tests.browser.conftest import axe_violations
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def seeded(transactional_db):
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/", "/organisation/", "/organisation/organer/forretningsudvalget/", "/konto/login/"],
+)
+def test_page_has_no_accessibility_violations(seeded, page, path):
+    response = page.goto(path)
+    assert response.status == 200
+    assert page.locator("html").get_attribute("lang") == "da"
+    assert axe_violations(page) == []

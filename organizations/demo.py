@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import datetime
 from pathlib import Path
+from typing import Any
 
 from core.seeding import Counter, upsert
 from organizations.models import (
@@ -48,7 +49,7 @@ def _body(counter: Counter, slug: str, **values: object) -> Body:
     return upsert(Body, counter, {"slug": slug}, **values)
 
 
-def _person(counter: Counter, name: str, *, job_title: str = "", **affiliation: object) -> Person:
+def _person(counter: Counter, name: str, *, job_title: str = "", **affiliation: Any) -> Person:
     return upsert(Person, counter, {"name": name, **affiliation}, job_title=job_title)
 
 
@@ -243,7 +244,7 @@ def seed_nordjylland(counter: Counter) -> None:
     )
     # Participants of the meeting of 14 December 2011 (seed 002). Where the minutes show whom a
     # participant represents, it is recorded; otherwise it is left blank rather than guessed.
-    participants: list[tuple[str, dict[str, object], str]] = [
+    participants: list[tuple[str, dict[str, Any], str]] = [
         ("Jan Nielsen", {"municipality": kommune["Aalborg Kommune"]}, Role.CHAIR),
         ("Jesper Hosbond Jensen", {}, Role.MEMBER),
         ("Dorthe Jende", {}, Role.MEMBER),

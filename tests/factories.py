@@ -77,3 +77,25 @@ class UserFactory(factory.django.DjangoModelFactory):
         if create:
             self.save()
             EmailAddress.objects.create(user=self, email=self.email, verified=True, primary=True)
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "organizations.Organization"
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Organisation {n}")
+    region = factory.SubFactory(RegionFactory)
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    """An entry in a municipality's contact directory (models: organizations.Contact)."""
+
+    class Meta:
+        model = "organizations.Contact"
+
+    municipality = factory.SubFactory(MunicipalityFactory)
+    function = "myndighed"
+    area = "voksne"
+    topic = "generelt"
+    person = factory.SubFactory(PersonFactory, municipality=factory.SelfAttribute("..municipality"))

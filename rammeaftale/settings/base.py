@@ -95,7 +95,7 @@ TEMPLATES = [
 
 DATABASE_URL = env_url("DATABASE_URL", schemes=("postgres", "postgresql", "sqlite"), default="")
 if DATABASE_URL.startswith(("postgres://", "postgresql://")):
-    _db: dict[str, Any] = dj_database_url.parse(DATABASE_URL, conn_health_checks=True)
+    _db: dict[str, Any] = dict(dj_database_url.parse(DATABASE_URL, conn_health_checks=True))
     _db["ENGINE"] = "django.db.backends.postgresql"
     # A pool of persistent connections: a new connection per request halves throughput.
     _db["CONN_MAX_AGE"] = 0

@@ -10,15 +10,17 @@ import datetime
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from core.models import TimeStampedModel
 
 if TYPE_CHECKING:
-    from django.db.models.manager import RelatedManager
+    from django.db.models.fields.related_descriptors import RelatedManager
 
 
 class Region(models.Model):
@@ -124,6 +126,23 @@ class Affiliation(models.Model):
     def affiliation(self) -> Municipality | Region | Organization | None:
         return self.municipality or self.region or self.organization
 
+    def clean(self) -> None:
+        super().clean()
+        # The check constraint says the same; this says it in Danish, at the field.
+        chosen = [
+            name
+            for name in ("municipality", "region", "organization")
+            if getattr(self, f"{name}_id") is not None
+        ]
+        if len(chosen) > 1:
+            raise ValidationError(
+                {
+                    chosen[-1]: _(
+                        "Vælg højst én af kommune, region og anden organisation – ikke flere."
+                    )
+                }
+            )
+
     @property
     def affiliation_name(self) -> str:
         target = self.affiliation
@@ -198,6 +217,28 @@ class Body(TimeStampedModel):
     @property
     def display_short_name(self) -> str:
         return self.short_name or self.name
+
+    def clean(self) -> None:
+        super().clean()
+        if self.parent_id is None or self.pk is None:
+            return
+        # Walk up from the chosen parent: meeting this body again would make a circle.
+        seen: set[int] = set()
+        ancestor_id: int | None = self.parent_id
+        while ancestor_id is not None and ancestor_id not in seen:
+            if ancestor_id == self.pk:
+                raise ValidationError(
+                    {
+                        "parent": _(
+                            "Et organ kan ikke være nedsat af sig selv eller af et af sine "
+                            "egne underorganer."
+                        )
+                    }
+                )
+            seen.add(ancestor_id)
+            ancestor_id = (
+                Body.objects.filter(pk=ancestor_id).values_list("parent_id", flat=True).first()
+            )
 
 
 class Person(TimeStampedModel, Affiliation):
@@ -295,6 +336,17 @@ class Membership(TimeStampedModel, Affiliation):
 
     def is_active_on(self, day: datetime.date) -> bool:
         return self.start_date <= day and (self.end_date is None or self.end_date >= day)
+
+    def clean(self) -> None:
+        super().clean()
+        # The check constraint says the same; this says it in Danish, at the field.
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValidationError(
+                {
+                    "end_date": _("Slutdatoen kan ikke ligge før startdatoen (%(start)s).")
+                    % {"start": date_format(self.start_date, "j. F Y")}
+                }
+            )
 
 
 class MunicipalEditor(TimeStampedModel):

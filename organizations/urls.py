@@ -19,9 +19,7 @@ urlpatterns = [
         staff_views.membership_add,
         name="membership_add",
     ),
-    path(
-        "redigering/medlemskab/<int:pk>/", staff_views.membership_edit, name="membership_edit"
-    ),
+    path("redigering/medlemskab/<int:pk>/", staff_views.membership_edit, name="membership_edit"),
     path(
         "redigering/medlemskab/<int:pk>/afslut/",
         staff_views.membership_end,

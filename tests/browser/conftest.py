@@ -92,12 +92,12 @@ def log_in(page: Any, email: str, password: str, totp_secret: str | None = None)
     page.goto("/konto/login/")
     page.fill("input[name=login]", email)
     page.fill("input[name=password]", password)
-    page.locator("form button[type=submit]").last.click()
+    page.locator("main form button[type=submit]").first.click()
     if totp_secret:
         from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 
         page.wait_for_url("**/konto/2fa/authenticate/**")
         code = format_hotp_value(hotp_value(totp_secret, int(time.time()) // 30))
         page.fill("input[name=code]", code)
-        page.locator("form button[type=submit]").last.click()
+        page.locator("main form button[type=submit]").first.click()
     page.wait_for_load_state()

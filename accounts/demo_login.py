@@ -6,15 +6,15 @@ import time
 from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
-from allauth.mfa.models import Authenticator
 from allauth.mfa import app_settings as mfa_settings
+from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
 from django.db import transaction
 
 from accounts.models import User
 
 # Fixed so that a newcomer can add it to an authenticator app once; never used in production.
-DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPRAMMEAFTALEDEMOX"
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPRAMMEAFTALEDEMOX"  # noqa: S105 (demo only, DEBUG)
 
 
 @dataclass(frozen=True)
@@ -44,9 +44,10 @@ def ensure_login(login: DemoLogin) -> User:
     EmailAddress.objects.update_or_create(
         user=user, email=login.email, defaults={"verified": True, "primary": True}
     )
-    if login.is_secretariat and not Authenticator.objects.filter(
-        user=user, type=Authenticator.Type.TOTP
-    ).exists():
+    if (
+        login.is_secretariat
+        and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    ):
         TOTP.activate(user, DEMO_TOTP_SECRET)
     return user
 

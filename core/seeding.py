@@ -6,11 +6,9 @@ the apps below it. Seeding is idempotent: a second run writes nothing.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 
 from django.db.models import Model
-
-M = TypeVar("M", bound=Model)
 
 
 class Counter:
@@ -21,7 +19,7 @@ class Counter:
         self.updated = 0
 
 
-def upsert(model: type[M], counter: Counter, lookup: dict[str, Any], **values: Any) -> M:
+def upsert[M: Model](model: type[M], counter: Counter, lookup: dict[str, Any], **values: Any) -> M:
     """Get the row matching `lookup`, create it with `values`, or update only changed fields."""
     obj = model._default_manager.filter(**lookup).first()
     if obj is None:

@@ -77,7 +77,9 @@ def _member(
 def seed_midtjylland(counter: Counter) -> None:
     region = Region.objects.get(code="1082")
     kommune = {m.name: m for m in Municipality.objects.filter(region=region)}
-    kkr = upsert(Organization, counter, {"name": "KKR Midtjylland"}, short_name="KKR", region=region)
+    kkr = upsert(
+        Organization, counter, {"name": "KKR Midtjylland"}, short_name="KKR", region=region
+    )
     secretariat = upsert(
         Organization,
         counter,
@@ -87,8 +89,15 @@ def seed_midtjylland(counter: Counter) -> None:
     )
 
     kkr_body = _body(
-        counter, "kkr-midtjylland", name="KKR Midtjylland", short_name="KKR",
-        kind=BodyKind.POLITICAL, region=region, parent=None, order=10, is_public=True,
+        counter,
+        "kkr-midtjylland",
+        name="KKR Midtjylland",
+        short_name="KKR",
+        kind=BodyKind.POLITICAL,
+        region=region,
+        parent=None,
+        order=10,
+        is_public=True,
         meeting_rhythm="",
         mandate=(
             "Kommunekontaktrådet med regionens borgmestre og en række kommunalpolitikere. "
@@ -96,14 +105,28 @@ def seed_midtjylland(counter: Counter) -> None:
         ),
     )
     _body(
-        counter, "kontaktudvalget", name="Kontaktudvalget", short_name="KU",
-        kind=BodyKind.POLITICAL, region=region, parent=None, order=20, is_public=True,
+        counter,
+        "kontaktudvalget",
+        name="Kontaktudvalget",
+        short_name="KU",
+        kind=BodyKind.POLITICAL,
+        region=region,
+        parent=None,
+        order=20,
+        is_public=True,
         meeting_rhythm="",
         mandate="De 19 borgmestre og regionsrådsformanden: det kommunale-regionale samarbejde.",
     )
     kd_net = _body(
-        counter, "kd-net", name="Kommunaldirektørnetværket", short_name="KD-net",
-        kind=BodyKind.ADMINISTRATIVE, region=region, parent=kkr_body, order=30, is_public=True,
+        counter,
+        "kd-net",
+        name="Kommunaldirektørnetværket",
+        short_name="KD-net",
+        kind=BodyKind.ADMINISTRATIVE,
+        region=region,
+        parent=kkr_body,
+        order=30,
+        is_public=True,
         meeting_rhythm="",
         mandate=(
             "Forum for udvikling af det tværkommunale samarbejde. Behandler forslag til "
@@ -111,10 +134,16 @@ def seed_midtjylland(counter: Counter) -> None:
         ),
     )
     dassos = _body(
-        counter, "dassos",
+        counter,
+        "dassos",
         name="Den Administrative Styregruppe for Social- og Specialundervisningsområdet",
-        short_name="DASSOS", kind=BodyKind.ADMINISTRATIVE, region=region, parent=kd_net,
-        order=40, is_public=True, meeting_rhythm="2 møder årligt (marts og august)",
+        short_name="DASSOS",
+        kind=BodyKind.ADMINISTRATIVE,
+        region=region,
+        parent=kd_net,
+        order=40,
+        is_public=True,
+        meeting_rhythm="2 møder årligt (marts og august)",
         mandate=(
             "1 direktørrepræsentant på strategisk niveau fra hver kommune i regionen og Region "
             "Midtjylland. Godkender forslag til Udviklingsstrategi og Styringsaftale inden "
@@ -125,8 +154,15 @@ def seed_midtjylland(counter: Counter) -> None:
         ),
     )
     fu = _body(
-        counter, "forretningsudvalget", name="Forretningsudvalget", short_name="FU",
-        kind=BodyKind.ADMINISTRATIVE, region=region, parent=dassos, order=50, is_public=True,
+        counter,
+        "forretningsudvalget",
+        name="Forretningsudvalget",
+        short_name="FU",
+        kind=BodyKind.ADMINISTRATIVE,
+        region=region,
+        parent=dassos,
+        order=50,
+        is_public=True,
         meeting_rhythm="3 møder i foråret og 3 møder i efteråret",
         mandate=(
             "Den fælles overordnede og ansvarlige styregruppe for det fælleskommunale "
@@ -138,8 +174,15 @@ def seed_midtjylland(counter: Counter) -> None:
         ),
     )
     _body(
-        counter, "takstgruppen", name="Takstgruppen", short_name="TG",
-        kind=BodyKind.WORKING_GROUP, region=region, parent=dassos, order=60, is_public=True,
+        counter,
+        "takstgruppen",
+        name="Takstgruppen",
+        short_name="TG",
+        kind=BodyKind.WORKING_GROUP,
+        region=region,
+        parent=dassos,
+        order=60,
+        is_public=True,
         meeting_rhythm="Efter behov; sekretariatet indkalder",
         mandate=(
             "Mulighed for repræsentation fra hver kommune samt fra regionen. Har i samarbejde "
@@ -149,43 +192,72 @@ def seed_midtjylland(counter: Counter) -> None:
     )
     for slug, name, short, order, mandate in [
         (
-            "udviklingsnetvaerk-boern-unge", "Udviklingsnetværk for børn og unge", "UN B&U", 70,
+            "udviklingsnetvaerk-boern-unge",
+            "Udviklingsnetværk for børn og unge",
+            "UN B&U",
+            70,
             "1 samlet gruppe med 19 kommuner; Ikast-Brande Kommune har formandskabet. Faglig "
             "vidensdeling, samarbejde om tilbud og forslag til Udviklingsstrategi og "
             "Styringsaftale.",
         ),
         (
-            "udviklingsnetvaerk-voksne", "Udviklingsnetværk for voksne", "UN Voksne", 80,
+            "udviklingsnetvaerk-voksne",
+            "Udviklingsnetværk for voksne",
+            "UN Voksne",
+            80,
             "Voksenområdet, evt. opdelt i en øst- og en vestgruppe (Viborg og Herning). Faglig "
             "vidensdeling, samarbejde om tilbud og forslag til Udviklingsstrategi og "
             "Styringsaftale.",
         ),
     ]:
         _body(
-            counter, slug, name=name, short_name=short, kind=BodyKind.NETWORK, region=region,
-            parent=fu, order=order, is_public=True, meeting_rhythm="Efter behov",
+            counter,
+            slug,
+            name=name,
+            short_name=short,
+            kind=BodyKind.NETWORK,
+            region=region,
+            parent=fu,
+            order=order,
+            is_public=True,
+            meeting_rhythm="Efter behov",
             mandate=mandate,
         )
     for slug, name, order, mandate in [
         (
-            "novemberkonference", "Novemberkonferencen", 90,
+            "novemberkonference",
+            "Novemberkonferencen",
+            90,
             "Konference for fagfolk, der sætter fokus på aktuelle problemstillinger og "
             "udviklingsområder for det efterfølgende års rammeaftale.",
         ),
         (
-            "januarkonference", "Januarkonferencen", 100,
+            "januarkonference",
+            "Januarkonferencen",
+            100,
             "Konference for politikere og brugerorganisationer, der udstikker rammerne for det "
             "efterfølgende års rammeaftale.",
         ),
         (
-            "dialogforum", "Dialogforum", 110,
+            "dialogforum",
+            "Dialogforum",
+            110,
             "Drøfter i perioden november–januar fokusområder for det kommende års "
             "udviklingsstrategi.",
         ),
     ]:
         _body(
-            counter, slug, name=name, short_name="", kind=BodyKind.CONFERENCE, region=region,
-            parent=None, order=order, is_public=True, meeting_rhythm="Årligt", mandate=mandate,
+            counter,
+            slug,
+            name=name,
+            short_name="",
+            kind=BodyKind.CONFERENCE,
+            region=region,
+            parent=None,
+            order=order,
+            is_public=True,
+            meeting_rhythm="Årligt",
+            mandate=mandate,
         )
 
     # Forretningsudvalget as listed in seed 001 (Rammeaftale 2012, bilag 7, afsnit 7).
@@ -215,7 +287,9 @@ def seed_midtjylland(counter: Counter) -> None:
 def seed_nordjylland(counter: Counter) -> None:
     region = Region.objects.get(code="1081")
     kommune = {m.name: m for m in Municipality.objects.filter(region=region)}
-    kkr = upsert(Organization, counter, {"name": "KKR Nordjylland"}, short_name="KKR", region=region)
+    kkr = upsert(
+        Organization, counter, {"name": "KKR Nordjylland"}, short_name="KKR", region=region
+    )
     secretariat = upsert(
         Organization,
         counter,
@@ -224,8 +298,15 @@ def seed_nordjylland(counter: Counter) -> None:
         region=region,
     )
     socdir = _body(
-        counter, "socialdirektoerkredsen", name="Socialdirektørkredsen", short_name="SOCDIR",
-        kind=BodyKind.ADMINISTRATIVE, region=region, parent=None, order=10, is_public=True,
+        counter,
+        "socialdirektoerkredsen",
+        name="Socialdirektørkredsen",
+        short_name="SOCDIR",
+        kind=BodyKind.ADMINISTRATIVE,
+        region=region,
+        parent=None,
+        order=10,
+        is_public=True,
         meeting_rhythm="6 møder årligt",
         mandate=(
             "Socialdirektørerne i de nordjyske kommuner (og Region Nordjylland efter behov). "
@@ -234,8 +315,15 @@ def seed_nordjylland(counter: Counter) -> None:
         ),
     )
     _body(
-        counter, "das-nordjylland", name="Den Administrative Styregruppe", short_name="DAS",
-        kind=BodyKind.ADMINISTRATIVE, region=region, parent=socdir, order=20, is_public=True,
+        counter,
+        "das-nordjylland",
+        name="Den Administrative Styregruppe",
+        short_name="DAS",
+        kind=BodyKind.ADMINISTRATIVE,
+        region=region,
+        parent=socdir,
+        order=20,
+        is_public=True,
         meeting_rhythm="Ca. 4 møder årligt",
         mandate=(
             "Sager, hvor driftsherrerne har en interesse, og koordinering af tilbud. Regionen "
@@ -264,7 +352,11 @@ def seed_nordjylland(counter: Counter) -> None:
     for name, affiliation, role in participants:
         person = _person(counter, name, **affiliation)
         _member(
-            counter, person, socdir, SOCDIR_START, role,
+            counter,
+            person,
+            socdir,
+            SOCDIR_START,
+            role,
             voting_right=role not in (Role.OBSERVER, Role.SECRETARY),
         )
 
@@ -272,8 +364,16 @@ def seed_nordjylland(counter: Counter) -> None:
 def seed_sjaelland(counter: Counter) -> None:
     region = Region.objects.get(code="1085")
     _body(
-        counter, "k17", name="K17", short_name="K17", kind=BodyKind.ADMINISTRATIVE,
-        region=region, parent=None, order=10, is_public=True, meeting_rhythm="",
+        counter,
+        "k17",
+        name="K17",
+        short_name="K17",
+        kind=BodyKind.ADMINISTRATIVE,
+        region=region,
+        parent=None,
+        order=10,
+        is_public=True,
+        meeting_rhythm="",
         mandate=(
             "De 17 kommuners direktører i Region Sjælland. Ingen kommune åbner eller lukker et "
             "tilbud uden at have drøftet det i K17. Fælles principper: standardkontrakter, "

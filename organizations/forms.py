@@ -394,3 +394,17 @@ class ImportForm(DkfdsMixin, forms.Form):
                 params={"size": upload.size // 1024, "limit": limit // 1024},
             )
         return upload
+
+
+class CompositionDateForm(forms.Form):
+    """The date at which to show a body's composition (?dato=YYYY-MM-DD)."""
+
+    dato = forms.DateField(
+        label=_("Vis sammensætningen pr. dato"),
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        help_text=_("Skriv datoen som ÅÅÅÅ-MM-DD, fx 2023-03-01."),
+        error_messages={
+            "invalid": _("Datoen er ikke gyldig. Skriv den som ÅÅÅÅ-MM-DD, fx 2023-03-01.")
+        },
+    )

@@ -8,30 +8,15 @@ from __future__ import annotations
 
 import datetime
 
-from django import forms
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from organizations import selectors
+from organizations.forms import CompositionDateForm
 from organizations.permissions import can_see_contact_details
-
-
-class CompositionDateForm(forms.Form):
-    """The date at which to show a body's composition (?dato=YYYY-MM-DD)."""
-
-    dato = forms.DateField(
-        label=_("Vis sammensætningen pr. dato"),
-        required=False,
-        input_formats=["%Y-%m-%d"],
-        help_text=_("Skriv datoen som ÅÅÅÅ-MM-DD, fx 2023-03-01."),
-        error_messages={
-            "invalid": _("Datoen er ikke gyldig. Skriv den som ÅÅÅÅ-MM-DD, fx 2023-03-01.")
-        },
-    )
 
 
 @require_GET

@@ -28,7 +28,11 @@ def test_users_log_in_with_email_not_username(client):
 def test_signup_requires_email_verification_before_login(client):
     response = client.post(
         "/konto/signup/",
-        {"email": "ny@kommune.dk", "password1": "Et-langt-kodeord-42", "password2": "Et-langt-kodeord-42"},
+        {
+            "email": "ny@kommune.dk",
+            "password1": "Et-langt-kodeord-42",
+            "password2": "Et-langt-kodeord-42",
+        },
     )
     assert response.status_code == 302
     assert "_auth_user_id" not in client.session

@@ -1,5 +1,7 @@
 """The demo data: the organisation of the seeds, loaded idempotently."""
 
+import io
+
 import pytest
 from django.core.management import call_command
 from django.db import connection
@@ -24,7 +26,7 @@ FU_MEMBERS = {
 
 @pytest.fixture
 def seeded(db):
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    call_command("seed_demo", stdout=io.StringIO())
 
 
 def test_regions_and_municipalities_have_official_codes(seeded):
@@ -63,7 +65,7 @@ def test_demo_text_has_correct_danish_letters(seeded):
 def test_seeding_twice_writes_nothing(seeded):
     counts = {m: m.objects.count() for m in (Region, Municipality, Body, Person, Membership)}
     with CaptureQueriesContext(connection) as queries:
-        call_command("seed_demo", stdout=open("/dev/null", "w"))
+        call_command("seed_demo", stdout=io.StringIO())
     writes = [
         q["sql"]
         for q in queries.captured_queries

@@ -3,6 +3,8 @@ adds a member and sees the member listed with role and whom they represent."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP
 from django.core.management import call_command
@@ -16,7 +18,7 @@ SECRET = "JBSWY3DPEHPK3PXPJOURNEYTESTSTAF"[:32].ljust(32, "A")
 
 
 def test_staff_adds_a_member_to_forretningsudvalget(page, transactional_db):
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    call_command("seed_demo", stdout=io.StringIO())
     staff = UserFactory(email="journey@sekretariat.dk", name="Journey", is_secretariat=True)
     TOTP.activate(staff, SECRET)
 

@@ -6,7 +6,7 @@ PY := $(BIN)/python
 MANAGE := $(PY) manage.py
 UV_VERSION := 0.13.9
 
-.PHONY: run test install install-dev npm messages migrate seed lint format typecheck check ci-checks clean worker beat
+.PHONY: run test install install-dev npm messages lock lint format typecheck check ci-checks clean worker beat
 
 # --- setup -------------------------------------------------------------------------------------
 
@@ -21,7 +21,7 @@ $(VENV)/.installed: $(VENV)/.created requirements.txt
 	@rm -f $(VENV)/.installed-dev
 	@touch $@
 
-$(VENV)/.installed-dev: $(VENV)/.created requirements-dev.txt
+$(VENV)/.installed-dev: $(VENV)/.created requirements.txt requirements-dev.txt
 	$(BIN)/uv pip sync --quiet --python $(PY) requirements-dev.txt
 	@touch $(VENV)/.installed $@
 
@@ -64,10 +64,13 @@ beat: install
 
 # --- quality -------------------------------------------------------------------------------------
 
+# Each linter runs even when an earlier one found something; lint fails if any did.
 lint: install-dev
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
-	$(BIN)/djlint templates --lint
+	@rc=0; \
+	echo "ruff check ."; $(BIN)/ruff check . || rc=1; \
+	echo "ruff format --check ."; $(BIN)/ruff format --check . || rc=1; \
+	echo "djlint templates --lint"; $(BIN)/djlint templates --lint || rc=1; \
+	exit $$rc
 
 format: install-dev
 	$(BIN)/ruff check --fix .
@@ -81,9 +84,10 @@ check: install-dev
 	DJANGO_SETTINGS_MODULE=rammeaftale.settings.production \
 	  DJANGO_SECRET_KEY=check-deploy-$$(head -c 48 /dev/urandom | base64 | tr -dc A-Za-z0-9) \
 	  DJANGO_ALLOWED_HOSTS=rammeaftale.example.dk \
+	  SMTP_URL=smtp+tls://mail.example.dk:587 \
 	  $(MANAGE) check --deploy --fail-level WARNING
 
 ci-checks: lint typecheck check
 
 clean:
-	rm -rf $(VENV) node_modules staticfiles
+	rm -rf $(VENV) node_modules staticfiles var/static

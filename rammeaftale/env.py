@@ -16,7 +16,9 @@ _FALSE = {"0", "false", "no", "off", ""}
 
 
 def env_str(name: str, default: str = "") -> str:
-    return os.environ.get(name, default)
+    """The variable's value; unset or empty means the default (an empty path is never meant)."""
+    value = os.environ.get(name, "")
+    return value if value.strip() else default
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -53,7 +55,7 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
 
 def env_url(name: str, *, schemes: tuple[str, ...], default: str = "") -> str:
     """A URL whose scheme is one of `schemes`, or the empty string when unset."""
-    raw = os.environ.get(name, default).strip()
+    raw = (os.environ.get(name) or default).strip()
     if not raw:
         return ""
     parsed = urlparse(raw)

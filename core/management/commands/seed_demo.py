@@ -27,6 +27,4 @@ class Command(BaseCommand):
                     continue
                 if hasattr(module, "seed"):
                     module.seed(counter)
-        self.stdout.write(
-            f"Demodata: {counter.created} oprettet, {counter.updated} ændret."
-        )
+        self.stdout.write(f"Demodata: {counter.created} oprettet, {counter.updated} ændret.")

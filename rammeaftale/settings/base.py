@@ -271,6 +271,15 @@ STORAGES = {
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
+# Uploaded files are never served straight from MEDIA_ROOT: each app serves its files through a
+# view that asks its permissions module first (closed items' attachments included).
+MEETINGS_ATTACHMENT_MAX_BYTES = env_int(
+    "MEETINGS_ATTACHMENT_MAX_BYTES", 25 * 1024 * 1024, minimum=1
+)
+MEETINGS_EXTRACTION_TIMEOUT = env_int("MEETINGS_EXTRACTION_TIMEOUT", 60, minimum=1)
+MEETINGS_EXTRACTION_MEMORY_BYTES = env_int(
+    "MEETINGS_EXTRACTION_MEMORY_BYTES", 512 * 1024 * 1024, minimum=16 * 1024 * 1024
+)
 # CSV imports are validated in memory before anything is written.
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
 

@@ -1,0 +1,308 @@
+"""The one place that decides who sees what of a meeting. Every channel asks here: pages, PDFs,
+calendar and news feeds, mails, search and any later API.
+
+The rules:
+
+- A meeting in draft (its agenda not published) is seen by the secretariat only.
+- Meetings of a non-public body are seen by its members and the secretariat only.
+- The agenda is seen by everyone who sees the meeting once it is published.
+- Minutes are seen once published; a draft of the minutes is for the secretariat only.
+- A closed item (lukket punkt), and every sub-item of one, is read in full by the body's members
+  (an active membership on the meeting date or today) and the secretariat. Everyone else sees
+  its number and the title "Lukket punkt" — and nothing else: `RedactedItem` has no attribute
+  that could hold the item's text, so a caller cannot leak it by accident.
+
+Callers ask `meeting_visibility` once per meeting and pass the answer on, then render what
+`visible_agenda` / `visible_item` give them, never the raw `AgendaItem`.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db.models import DateTimeField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
+from django.db.models.functions import TruncDate
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
+
+from core.permissions import is_secretariat
+from meetings.models import AgendaItem, Attachment, Meeting, MeetingState
+from meetings.permissions import can_edit_meetings
+from meetings.sanitize import sanitize_html
+from organizations.models import Membership
+from organizations.permissions import member_body_ids
+
+__all__ = [
+    "FullItem",
+    "ItemView",
+    "MeetingAccess",
+    "RedactedItem",
+    "RevisionNote",
+    "attachment_visible",
+    "items_readable_by",
+    "meeting_visibility",
+    "meetings_visible_to",
+    "minutes_readable_by",
+    "minutes_revision_notes",
+    "visible_agenda",
+    "visible_item",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingAccess:
+    """What one user may see and do with one meeting."""
+
+    meeting_id: int
+    can_see_meeting: bool
+    can_see_agenda: bool
+    can_see_minutes: bool
+    can_see_closed_items: bool
+    can_edit: bool
+
+
+def _is_member_of_meeting_body(user: Any, meeting: Meeting) -> bool:
+    """Member of the meeting's body on the meeting date, or today."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return meeting.body_id in member_body_ids(user, meeting.local_date) or (
+        meeting.body_id in member_body_ids(user)
+    )
+
+
+def meeting_visibility(user: Any, meeting: Meeting) -> MeetingAccess:
+    """THE decision: what `user` (possibly anonymous) may see of `meeting`."""
+    if is_secretariat(user):
+        return MeetingAccess(
+            meeting_id=meeting.pk,
+            can_see_meeting=True,
+            can_see_agenda=True,
+            can_see_minutes=True,
+            can_see_closed_items=True,
+            can_edit=can_edit_meetings(user),
+        )
+    is_member = _is_member_of_meeting_body(user, meeting)
+    sees_meeting = meeting.state != MeetingState.DRAFT and (meeting.body.is_public or is_member)
+    return MeetingAccess(
+        meeting_id=meeting.pk,
+        can_see_meeting=sees_meeting,
+        can_see_agenda=sees_meeting and meeting.agenda_is_published,
+        can_see_minutes=sees_meeting and meeting.minutes_are_published,
+        can_see_closed_items=sees_meeting and is_member,
+        can_edit=False,
+    )
+
+
+# --- items -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FullItem:
+    """An item as a reader who may read it sees it. Rich text is sanitised (again) and safe to
+    render; `minutes` is empty unless the reader may see the minutes."""
+
+    is_redacted: ClassVar[bool] = False
+
+    pk: int
+    number: str
+    parent_id: int | None
+    title: str
+    kind: str
+    kind_label: str
+    presenter: str
+    case_text: SafeString
+    recommendation: SafeString
+    minutes: SafeString
+    is_closed: bool
+    is_standing: bool
+    follows_up_id: int | None
+    follows_up_meeting_id: int | None
+    attachments: tuple[Attachment, ...]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.title}"
+
+
+@dataclass(frozen=True, slots=True)
+class RedactedItem:
+    """A closed item as an outsider sees it: its number and "Lukket punkt". Deliberately without
+    any field for the title, text, presenter, minutes or attachments."""
+
+    is_redacted: ClassVar[bool] = True
+    is_closed: ClassVar[bool] = True
+
+    pk: int
+    number: str
+    parent_id: int | None
+
+    @property
+    def title(self) -> str:
+        return gettext("Lukket punkt")
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.title}"
+
+
+ItemView = FullItem | RedactedItem
+
+
+def _html(value: str) -> SafeString:
+    # Sanitised on the way in by the services; again here, for rows written around them.
+    return mark_safe(sanitize_html(value))  # noqa: S308 - nh3 output
+
+
+def _view(item: AgendaItem, access: MeetingAccess, *, closed: bool) -> ItemView:
+    if closed and not access.can_see_closed_items:
+        return RedactedItem(pk=item.pk, number=item.number, parent_id=item.parent_id)
+    return FullItem(
+        pk=item.pk,
+        number=item.number,
+        parent_id=item.parent_id,
+        title=item.title,
+        kind=item.kind,
+        kind_label=item.get_kind_display(),
+        presenter=item.presenter,
+        case_text=_html(item.case_text),
+        recommendation=_html(item.recommendation),
+        minutes=_html(item.minutes) if access.can_see_minutes else mark_safe(""),
+        is_closed=item.is_closed or closed,
+        is_standing=item.is_standing,
+        follows_up_id=item.follows_up_id,
+        follows_up_meeting_id=item.follows_up_meeting_id,
+        attachments=tuple(item.attachments.all()),
+    )
+
+
+def _check_access(access: MeetingAccess, meeting_id: int) -> None:
+    if access.meeting_id != meeting_id:
+        raise ValueError("The access answer belongs to another meeting.")
+    if not access.can_see_agenda:
+        raise PermissionDenied
+
+
+def visible_item(user: Any, item: AgendaItem, access: MeetingAccess | None = None) -> ItemView:
+    """One item as `user` may see it. Raises PermissionDenied if the agenda is not theirs to
+    see. A sub-item of a closed item counts as closed."""
+    if access is None:
+        access = meeting_visibility(user, item.meeting)
+    _check_access(access, item.meeting_id)
+    closed = item.is_closed or (item.parent is not None and item.parent.is_closed)
+    return _view(item, access, closed=closed)
+
+
+def visible_agenda(
+    user: Any, meeting: Meeting, access: MeetingAccess | None = None
+) -> list[ItemView]:
+    """The meeting's items in display order (each item followed by its sub-items), as `user`
+    may see them; empty if the agenda is not theirs to see. Two queries, whatever the size."""
+    if access is None:
+        access = meeting_visibility(user, meeting)
+    if access.meeting_id != meeting.pk:
+        raise ValueError("The access answer belongs to another meeting.")
+    if not access.can_see_agenda:
+        return []
+    items = list(
+        AgendaItem.objects.filter(meeting=meeting)
+        .order_by("order", "pk")
+        .prefetch_related("attachments")
+    )
+    top = [item for item in items if item.parent_id is None]
+    children: dict[int, list[AgendaItem]] = {}
+    for item in items:
+        if item.parent_id is not None:
+            children.setdefault(item.parent_id, []).append(item)
+    views: list[ItemView] = []
+    for parent in top:
+        views.append(_view(parent, access, closed=parent.is_closed))
+        for child in children.get(parent.pk, []):
+            views.append(_view(child, access, closed=parent.is_closed or child.is_closed))
+    return views
+
+
+def attachment_visible(user: Any, attachment: Attachment) -> bool:
+    """May `user` download this attachment (bilag)? Only if they may read its item in full."""
+    item = attachment.item
+    access = meeting_visibility(user, item.meeting)
+    if not access.can_see_agenda:
+        return False
+    return not visible_item(user, item, access).is_redacted
+
+
+@dataclass(frozen=True, slots=True)
+class RevisionNote:
+    """What readers of published minutes are told about a correction: when and why."""
+
+    revised_at: datetime.datetime
+    reason: str
+
+
+def minutes_revision_notes(
+    user: Any, meeting: Meeting, access: MeetingAccess | None = None
+) -> list[RevisionNote]:
+    """Corrections of the minutes, oldest first, for those who see the minutes. The snapshot of
+    the earlier text is for the secretariat only and is not part of the note."""
+    if access is None:
+        access = meeting_visibility(user, meeting)
+    if not access.can_see_minutes:
+        return []
+    return [
+        RevisionNote(revised_at=revised_at, reason=reason)
+        for revised_at, reason in meeting.minutes_revisions.order_by("revised_at").values_list(
+            "revised_at", "reason"
+        )
+    ]
+
+
+# --- querysets (lists, feeds, search) ----------------------------------------------------------
+
+
+def _member_of_body(user: Any, body_ref: str, starts_ref: str) -> Q:
+    """Rows whose body the user is a member of today or on the meeting date."""
+    if not getattr(user, "is_authenticated", False):
+        return Q(pk__in=[])
+    starts_at = ExpressionWrapper(OuterRef(starts_ref), output_field=DateTimeField())
+    meeting_day = TruncDate(starts_at, tzinfo=ZoneInfo(settings.TIME_ZONE))
+    on_meeting_day = Membership.objects.filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=meeting_day),
+        person__user=user,
+        body=OuterRef(body_ref),
+        start_date__lte=meeting_day,
+    )
+    return Q(**{f"{body_ref}__in": member_body_ids(user)}) | Q(Exists(on_meeting_day))
+
+
+def meetings_visible_to(user: Any) -> QuerySet[Meeting]:
+    """Meetings `user` may see at all (their agenda then too; minutes only when published)."""
+    meetings = Meeting.objects.select_related("body")
+    if is_secretariat(user):
+        return meetings
+    return meetings.exclude(state=MeetingState.DRAFT).filter(
+        Q(body__is_public=True) | _member_of_body(user, "body", "starts_at")
+    )
+
+
+def items_readable_by(user: Any) -> QuerySet[AgendaItem]:
+    """Items whose title, case text, recommendation and attachments `user` may read: for search
+    and feeds. Their minutes are readable only on `minutes_readable_by`."""
+    items = AgendaItem.objects.select_related("meeting", "meeting__body")
+    if is_secretariat(user):
+        return items
+    visible = items.exclude(meeting__state=MeetingState.DRAFT).filter(
+        Q(meeting__body__is_public=True)
+        | _member_of_body(user, "meeting__body", "meeting__starts_at")
+    )
+    open_item = Q(is_closed=False) & (Q(parent__isnull=True) | Q(parent__is_closed=False))
+    return visible.filter(open_item | _member_of_body(user, "meeting__body", "meeting__starts_at"))
+
+
+def minutes_readable_by(user: Any) -> QuerySet[AgendaItem]:
+    """Items whose minutes (referat) `user` may read: readable items of published minutes."""
+    items = items_readable_by(user)
+    if is_secretariat(user):
+        return items
+    return items.filter(meeting__state=MeetingState.MINUTES_PUBLISHED)

@@ -388,3 +388,109 @@ class MinutesRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.meeting} – {date_format(timezone.localtime(self.revised_at), 'j. F Y')}"
+
+
+class DocumentKind(models.TextChoices):
+    AGENDA = "agenda", _("Dagsorden")
+    MINUTES = "minutes", _("Referat")
+    BUNDLE = "bundle", _("Bilagspakke")
+
+
+class Audience(models.TextChoices):
+    """Whom a rendered document is for: the public version leaves closed items out."""
+
+    PUBLIC = "public", _("Offentlig udgave")
+    FULL = "full", _("Udgave for medlemmer")
+
+
+def document_upload_to(instance: MeetingDocument, filename: str) -> str:
+    return f"meetings/documents/{instance.meeting_id}/{uuid.uuid4().hex}.pdf"
+
+
+class MeetingDocument(models.Model):
+    """A PDF rendered once per published version of a meeting (`Meeting.sequence`), stored and
+    served from storage after that. A document of an older sequence is never served."""
+
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, related_name="documents", verbose_name=_("møde")
+    )
+    kind = models.CharField(_("dokument"), max_length=10, choices=DocumentKind.choices)
+    audience = models.CharField(_("udgave"), max_length=10, choices=Audience.choices)
+    sequence = models.PositiveIntegerField(_("version"))
+    file = models.FileField(_("fil"), upload_to=document_upload_to, max_length=200)
+    size = models.PositiveBigIntegerField(_("størrelse (bytes)"), default=0)
+    page_count = models.PositiveIntegerField(_("sider"), default=0)
+    rendered_at = models.DateTimeField(_("dannet"), default=timezone.now)
+
+    class Meta:
+        ordering = ["meeting", "kind", "audience", "-sequence"]
+        verbose_name = _("mødedokument")
+        verbose_name_plural = _("mødedokumenter")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "kind", "audience", "sequence"],
+                name="meetingdocument_one_per_version",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meeting} – {self.get_kind_display()} ({self.get_audience_display()})"
+
+
+class Milestone(TimeStampedModel):
+    """A recurring point in the annual wheel (årshjul): the November conference, DASSOS in March,
+    the steering agreement decided in October … It recurs every year on its month (and day)."""
+
+    title = models.CharField(_("titel"), max_length=200)
+    description = models.TextField(_("beskrivelse"), blank=True)
+    month = models.PositiveSmallIntegerField(_("måned"))
+    day = models.PositiveSmallIntegerField(
+        _("dag"), null=True, blank=True, help_text=_("Tom, hvis milepælen gælder hele måneden.")
+    )
+    body = models.ForeignKey(
+        Body,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="milestones",
+        verbose_name=_("organ"),
+    )
+    order = models.PositiveIntegerField(_("rækkefølge"), default=0)
+
+    class Meta:
+        ordering = ["month", "day", "order", "title"]
+        verbose_name = _("milepæl i årshjulet")
+        verbose_name_plural = _("milepæle i årshjulet")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(month__gte=1, month__lte=12), name="milestone_month_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(day__isnull=True) | Q(day__gte=1, day__lte=31),
+                name="milestone_day_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CalendarFeedToken(models.Model):
+    """The secret in a member's private calendar URL (their own meetings). Replacing it makes the
+    old URL stop working."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="calendar_feed_token",
+        verbose_name=_("bruger"),
+    )
+    token = models.CharField(_("nøgle"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("oprettet"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("kalendernøgle")
+        verbose_name_plural = _("kalendernøgler")
+
+    def __str__(self) -> str:
+        return str(self.user)

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from organizations import selectors
+from organizations.extensions import render_body_sections
 from organizations.forms import CompositionDateForm
 from organizations.permissions import can_see_contact_details
 
@@ -49,7 +50,13 @@ def body_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "organizations/body_detail.html",
-        {"page": page, "body": body, "date_form": form, "today": timezone.localdate()},
+        {
+            "page": page,
+            "body": body,
+            "date_form": form,
+            "today": timezone.localdate(),
+            "sections": render_body_sections(request, body),
+        },
     )
 
 

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "core",
     "accounts",
+    "notices",
     "organizations",
     "meetings",
     "offers",

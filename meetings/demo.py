@@ -20,6 +20,7 @@ from meetings.models import (
     ItemKind,
     Meeting,
     MeetingState,
+    Milestone,
 )
 from meetings.sanitize import sanitize_html
 from organizations.models import Body, Membership, Person
@@ -650,6 +651,88 @@ def seed_midtjylland(counter: Counter) -> None:
     _invite_members(counter, dassos_march)
 
 
+# --- the annual wheel (årshjul) ------------------------------------------------------------------
+
+# (title, month, day, body slug, description). The cycle of domain.md: the November and January
+# conferences, DASSOS in March and August, the steering agreement decided in October, approval by
+# each council, and submission to the national social authority.
+MILESTONES: list[tuple[str, int, int | None, str | None, str]] = [
+    (
+        "Januarkonference",
+        1,
+        None,
+        "januarkonference",
+        "Politikere og brugerorganisationer udstikker rammerne for det kommende års fokus.",
+    ),
+    (
+        "DASSOS-møde",
+        3,
+        None,
+        "dassos",
+        "Den Administrative Styregruppe: forslag og kapacitetstilpasninger.",
+    ),
+    (
+        "DASSOS-møde",
+        8,
+        None,
+        "dassos",
+        "Den Administrative Styregruppe behandler forslaget til rammeaftalen.",
+    ),
+    (
+        "Styringsaftalen besluttes",
+        10,
+        None,
+        "kkr-midtjylland",
+        "Styringsaftalen besluttes endeligt: kapacitet, takster og reglerne for at ændre dem.",
+    ),
+    (
+        "Godkendelse i byråd og regionsråd",
+        10,
+        None,
+        None,
+        "Hvert byråd og regionsrådet godkender rammeaftalen (september–oktober).",
+    ),
+    (
+        "Indsendelse til Socialstyrelsen",
+        10,
+        15,
+        None,
+        "Den godkendte rammeaftale sendes til den nationale socialstyrelse.",
+    ),
+    (
+        "Novemberkonference",
+        11,
+        None,
+        "novemberkonference",
+        "Fagfolk sætter fokus på aktuelle problemstillinger og næste års udviklingsstrategi.",
+    ),
+    (
+        "Dialogforum",
+        12,
+        None,
+        "dialogforum",
+        "Dialog med brugerorganisationerne om næste rammeaftale (november–januar).",
+    ),
+]
+
+
+def seed_milestones(counter: Counter) -> None:
+    bodies = {
+        body.slug: body for body in Body.objects.filter(slug__in={m[3] for m in MILESTONES if m[3]})
+    }
+    for order, (title, month, day, slug, description) in enumerate(MILESTONES):
+        upsert(
+            Milestone,
+            counter,
+            {"title": title, "month": month},
+            day=day,
+            body=bodies.get(slug) if slug else None,
+            description=description,
+            order=order,
+        )
+
+
 def seed(counter: Counter) -> None:
     seed_socialdirektoerkredsen_2011(counter)
     seed_midtjylland(counter)
+    seed_milestones(counter)

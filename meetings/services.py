@@ -42,7 +42,7 @@ from meetings.models import (
 )
 from meetings.permissions import can_edit_meetings, can_register_apology
 from meetings.sanitize import sanitize_html
-from meetings.tasks import extract_attachment_text
+from meetings.tasks import extract_attachment_text, render_meeting_documents
 from organizations.models import Body, Membership, Person
 
 MoveDirection = Literal["up", "down"]
@@ -541,6 +541,8 @@ def agenda_publish(*, meeting: Meeting, by: User) -> Meeting:
     meeting.sequence += 1
     meeting.full_clean()
     meeting.save()
+    # robust: a broker outage must not fail the publication; PDFs also render on demand.
+    transaction.on_commit(lambda: render_meeting_documents.delay(meeting.pk), robust=True)
     return meeting
 
 
@@ -602,6 +604,8 @@ def minutes_publish(*, meeting: Meeting, by: User) -> Meeting:
     meeting.sequence += 1
     meeting.full_clean()
     meeting.save()
+    # robust: a broker outage must not fail the publication; PDFs also render on demand.
+    transaction.on_commit(lambda: render_meeting_documents.delay(meeting.pk), robust=True)
     return meeting
 
 
@@ -648,6 +652,8 @@ def minutes_correct(
     meeting.sequence += 1
     meeting.full_clean()
     meeting.save()
+    # robust: a broker outage must not fail the publication; PDFs also render on demand.
+    transaction.on_commit(lambda: render_meeting_documents.delay(meeting.pk), robust=True)
     return revision
 
 

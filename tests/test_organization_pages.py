@@ -447,13 +447,13 @@ def build_data(world: World, factor: int) -> dict[str, str]:
 # session, the user and the user's memberships (for visible_bodies).
 EXPECTED_QUERIES = {
     ("anonymous", "diagram"): 3,
-    ("anonymous", "body"): 4,
-    ("anonymous", "body_at_date"): 4,
+    ("anonymous", "body"): 6,
+    ("anonymous", "body_at_date"): 6,
     ("anonymous", "municipality"): 3,
     ("anonymous", "person"): 3,
     ("member_a", "diagram"): 6,
-    ("member_a", "body"): 7,
-    ("member_a", "body_at_date"): 7,
+    ("member_a", "body"): 9,
+    ("member_a", "body_at_date"): 9,
     ("member_a", "municipality"): 6,
     ("member_a", "person"): 6,
 }

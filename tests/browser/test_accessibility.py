@@ -1,4 +1,4 @@
-"""axe-core finds no WCAG 2.1 A/AA violations on the front page and a body page."""
+"""axe-core finds no WCAG 2.1 A/AA violations on the main public pages."""
 
 from __future__ import annotations
 
@@ -26,3 +26,13 @@ def test_page_has_no_accessibility_violations(seeded, page, path):
     assert response.status == 200
     assert page.locator("html").get_attribute("lang") == "da"
     assert axe_violations(page) == []
+
+
+def test_meeting_pages_have_no_accessibility_violations(seeded, page):
+    from meetings.models import Meeting
+
+    meeting = Meeting.objects.get(body__slug="socialdirektoerkredsen")
+    for path in ["/moeder/", "/moeder/aarshjul/2026/", f"/moeder/{meeting.pk}/"]:
+        response = page.goto(path)
+        assert response.status == 200, path
+        assert axe_violations(page) == [], path

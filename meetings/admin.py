@@ -63,7 +63,7 @@ class AgendaItemAdmin(admin.ModelAdmin):
 @admin.register(Attachment)
 class AttachmentAdmin(admin.ModelAdmin):
     list_display = ["original_name", "item", "content_type", "size", "extraction_status"]
-    list_filter = ["extraction_status", "content_type"]
+    list_filter = ["extraction_status", "extractor", "content_type"]
     search_fields = ["original_name", "sha256"]
     readonly_fields = [
         "file",
@@ -72,6 +72,7 @@ class AttachmentAdmin(admin.ModelAdmin):
         "sha256",
         "extracted_text",
         "extraction_status",
+        "extractor",
         "extraction_error",
         "uploaded_by",
         "uploaded_at",

@@ -5,8 +5,10 @@ the Office formats, by the parts inside the ZIP container. A file's name or the 
 content type is never trusted. The size limit is the setting MEETINGS_ATTACHMENT_MAX_BYTES
 (25 MB by default).
 
-Text is extracted in a background task: PDFs with poppler's `pdftotext` in a subprocess with a
-time and memory cap; DOCX and XLSX by reading their XML parts; images have no text.
+Text is extracted in a background task: PDFs with poppler's `pdftotext`, or with pypdf when
+pdftotext is missing or fails — each in a subprocess with a time and memory cap; DOCX and XLSX by
+reading their XML parts; images have no text. The extractor that succeeded, or why every one
+failed, is recorded on the attachment.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import logging
 import resource
 import shutil
 import subprocess
+import sys
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
@@ -36,9 +39,10 @@ from meetings.models import Attachment, ExtractionStatus
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_BYTES = 25 * 1024 * 1024
-# Caps for the pdftotext subprocess and for what we read out of a ZIP (against zip bombs).
+# Caps for the PDF subprocesses and for what we read out of a ZIP (against zip bombs).
 DEFAULT_EXTRACTION_TIMEOUT = 60
 DEFAULT_EXTRACTION_MEMORY_BYTES = 512 * 1024 * 1024
+DEFAULT_EXTRACTION_MAX_PAGES = 1000
 MAX_XML_PART_BYTES = 50 * 1024 * 1024
 MAX_TEXT_CHARS = 2_000_000
 
@@ -173,29 +177,72 @@ def _local_path(attachment: Attachment) -> Iterator[Path]:
         yield Path(tmp.name)
 
 
-def pdf_text(path: Path) -> str:
-    """Text of a PDF by poppler's pdftotext, capped in time and memory."""
-    executable = shutil.which("pdftotext")
-    if executable is None:
-        raise ExtractionError("pdftotext er ikke installeret (poppler-utils)")
+def _caps() -> tuple[int, int]:
+    """(seconds, bytes): the time and memory a PDF extraction subprocess may use."""
     timeout = int(getattr(settings, "MEETINGS_EXTRACTION_TIMEOUT", DEFAULT_EXTRACTION_TIMEOUT))
     memory = int(
         getattr(settings, "MEETINGS_EXTRACTION_MEMORY_BYTES", DEFAULT_EXTRACTION_MEMORY_BYTES)
     )
+    return timeout, memory
+
+
+def _run_capped(name: str, command: list[str]) -> bytes:
+    """Run an extractor subprocess under the caps; its stdout, or ExtractionError naming it."""
+    timeout, memory = _caps()
     try:
         result = subprocess.run(  # noqa: S603 - fixed executable, our own file path
-            [executable, "-q", "-enc", "UTF-8", str(path), "-"],
+            command,
             capture_output=True,
             timeout=timeout,
             preexec_fn=_limit_resources(memory, timeout),
             check=False,
         )
     except subprocess.TimeoutExpired as error:
-        raise ExtractionError(f"pdftotext brugte mere end {timeout} sekunder") from error
+        raise ExtractionError(f"{name} brugte mere end {timeout} sekunder") from error
+    except OSError as error:
+        raise ExtractionError(f"{name} kunne ikke startes: {error}") from error
     if result.returncode != 0:
-        message = result.stderr.decode("utf-8", "replace").strip()[:200]
-        raise ExtractionError(f"pdftotext fejlede ({result.returncode}): {message}")
-    return result.stdout.decode("utf-8", "replace")
+        lines = result.stderr.decode("utf-8", "replace").strip().splitlines()
+        # A Python traceback's last line says what went wrong.
+        message = (lines[-1] if lines else "")[:200]
+        raise ExtractionError(f"{name} fejlede ({result.returncode}): {message}")
+    return result.stdout
+
+
+def pdf_text(path: Path) -> str:
+    """Text of a PDF by poppler's pdftotext, capped in time and memory."""
+    executable = shutil.which("pdftotext")
+    if executable is None:
+        raise ExtractionError("pdftotext er ikke installeret (poppler-utils)")
+    output = _run_capped("pdftotext", [executable, "-q", "-enc", "UTF-8", str(path), "-"])
+    return output.decode("utf-8", "replace")
+
+
+# Run by a separate interpreter, so the caps hold pypdf (and a hostile PDF) in, not the worker.
+# argv: the PDF's path, the most pages to read, the most characters to write.
+_PYPDF_SCRIPT = """
+import sys
+from pypdf import PdfReader
+
+reader = PdfReader(sys.argv[1])
+pages, budget = int(sys.argv[2]), int(sys.argv[3])
+out = sys.stdout.buffer
+for index in range(min(len(reader.pages), pages)):
+    text = (reader.pages[index].extract_text() or "")[:budget]
+    out.write(text.encode("utf-8", "replace") + b"\\n\\f")
+    budget -= len(text)
+    if budget <= 0:
+        break
+"""
+
+
+def pypdf_text(path: Path) -> str:
+    """Text of a PDF by pypdf, in a subprocess capped in time, memory and pages: the fallback
+    when pdftotext is missing or fails."""
+    pages = int(getattr(settings, "MEETINGS_EXTRACTION_MAX_PAGES", DEFAULT_EXTRACTION_MAX_PAGES))
+    arguments = [str(path), str(pages), str(MAX_TEXT_CHARS)]
+    output = _run_capped("pypdf", [sys.executable, "-I", "-c", _PYPDF_SCRIPT, *arguments])
+    return output.decode("utf-8", "replace")
 
 
 def _read_part(archive: zipfile.ZipFile, name: str) -> bytes:
@@ -255,34 +302,64 @@ def xlsx_text(path: Path) -> str:
     return "\n".join(lines)
 
 
-EXTRACTORS: dict[str, Callable[[Path], str]] = {PDF: pdf_text, DOCX: docx_text, XLSX: xlsx_text}
+Extractor = Callable[[Path], str]
+
+# Per content type, the extractors to try in turn, by the name recorded on the attachment.
+EXTRACTORS: dict[str, tuple[tuple[str, Extractor], ...]] = {
+    PDF: (("pdftotext", pdf_text), ("pypdf", pypdf_text)),
+    DOCX: (("docx", docx_text),),
+    XLSX: (("xlsx", xlsx_text),),
+}
+
+
+@dataclass(frozen=True)
+class Extracted:
+    text: str
+    extractor: str  # the name of the one that gave the text ("" for none: an image)
+    notes: str  # why the extractors tried before it failed, if any
+
+
+def _extract(path: Path, extractors: tuple[tuple[str, Extractor], ...]) -> Extracted:
+    """The text by the first extractor that succeeds; ExtractionError with every reason if none
+    does."""
+    reasons: list[str] = []
+    for name, extractor in extractors:
+        try:
+            return Extracted(extractor(path), name, "; ".join(reasons))
+        except ExtractionError as error:
+            reasons.append(str(error))
+    raise ExtractionError("; ".join(reasons))
 
 
 def extract_text(attachment_id: int) -> Attachment | None:
     """Extract and store the text of an attachment for search. Idempotent: an attachment whose
     text is already extracted is left alone; one that is gone is ignored. A failure is recorded
-    on the attachment (status failed, with the reason), not raised."""
+    on the attachment (status failed, with the reasons), not raised; so is which extractor
+    gave the text (after a fallback, with why the ones before it failed)."""
     attachment = Attachment.objects.filter(pk=attachment_id).first()
     if attachment is None or attachment.extraction_status == ExtractionStatus.DONE:
         return attachment
-    extractor = EXTRACTORS.get(attachment.content_type)
+    extractors = EXTRACTORS.get(attachment.content_type, ())
     try:
-        if extractor is None:
-            text = ""  # images: no text to extract (no OCR)
+        if not extractors:
+            extracted = Extracted("", "", "")  # images: no text to extract (no OCR)
         else:
             with _local_path(attachment) as path:
-                text = extractor(path)
+                extracted = _extract(path, extractors)
     except (ExtractionError, OSError) as error:
         logger.warning("Tekstudtræk fejlede for bilag %s: %s", attachment_id, error)
         Attachment.objects.filter(pk=attachment.pk).update(
-            extraction_status=ExtractionStatus.FAILED, extraction_error=str(error)[:500]
+            extraction_status=ExtractionStatus.FAILED,
+            extractor="",
+            extraction_error=str(error)[:500],
         )
         attachment.refresh_from_db()
         return attachment
     Attachment.objects.filter(pk=attachment.pk).update(
-        extracted_text=text.replace("\x00", "")[:MAX_TEXT_CHARS],
+        extracted_text=extracted.text.replace("\x00", "")[:MAX_TEXT_CHARS],
         extraction_status=ExtractionStatus.DONE,
-        extraction_error="",
+        extractor=extracted.extractor,
+        extraction_error=extracted.notes[:500],
     )
     attachment.refresh_from_db()
     return attachment

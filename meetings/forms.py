@@ -5,18 +5,20 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from meetings.models import AgendaItem, ItemKind, Meeting
 from meetings.sanitize import ALLOWED_TAGS
+from meetings.selectors import follow_up_candidates
 from organizations.forms import DateInput, DkfdsMixin
 from organizations.models import Person
 
@@ -143,6 +145,31 @@ class MeetingForm(DkfdsMixin, forms.Form):
 # --- agenda items --------------------------------------------------------------------------------
 
 
+class EarlierItemChoiceField(forms.ChoiceField):
+    """An item of an earlier meeting, from a list loaded once (one query for the select and its
+    validation), labelled "<meeting date> – <number>. <title>"."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=(), **kwargs)
+        self.items: dict[str, AgendaItem] = {}
+
+    def load(self, items: Iterable[AgendaItem], empty_label: str) -> None:
+        self.items = {str(item.pk): item for item in items}
+        self.choices = [
+            ("", empty_label),
+            *((pk, self.label_for(item)) for pk, item in self.items.items()),
+        ]
+
+    @staticmethod
+    def label_for(item: AgendaItem) -> str:
+        label = f"{date_format(item.meeting.local_date, 'j. F Y')} – {item}"
+        return f"{label} ({_('lukket punkt')})" if item.is_closed else label
+
+    def clean(self, value: Any) -> AgendaItem | None:
+        key = super().clean(value)
+        return self.items.get(key) if key else None
+
+
 class AgendaItemForm(DkfdsMixin, forms.Form):
     """An item's content. The number is never typed: it follows from the item's place."""
 
@@ -180,6 +207,14 @@ class AgendaItemForm(DkfdsMixin, forms.Form):
             "kun nummeret og “Lukket punkt”."
         ),
     )
+    follows_up = EarlierItemChoiceField(
+        label=_("Opfølgning på punkt"),
+        required=False,
+        help_text=_("Et punkt fra et af organets tidligere møder, som dette punkt følger op på."),
+        error_messages={
+            "invalid_choice": _("Vælg et punkt fra et af organets tidligere møder på listen.")
+        },
+    )
     parent = forms.ModelChoiceField(
         queryset=AgendaItem.objects.none(), required=False, widget=forms.HiddenInput
     )
@@ -195,8 +230,13 @@ class AgendaItemForm(DkfdsMixin, forms.Form):
                 "case_text": item.case_text,
                 "recommendation": item.recommendation,
                 "is_closed": item.is_closed,
+                "follows_up": item.follows_up_id or "",
             }
         super().__init__(*args, **kwargs)
+        follows_up = self.fields["follows_up"]
+        if isinstance(follows_up, EarlierItemChoiceField):
+            current = item.follows_up_id if item is not None else None
+            follows_up.load(follow_up_candidates(meeting, current=current), str(_("– intet –")))
         parent_field = self.fields["parent"]
         if item is not None:
             del self.fields["parent"]  # an item keeps its place; it is moved, not re-parented
@@ -212,7 +252,15 @@ class AgendaItemForm(DkfdsMixin, forms.Form):
         data = self.cleaned_data
         kwargs = {
             name: data[name]
-            for name in ("title", "kind", "presenter", "case_text", "recommendation", "is_closed")
+            for name in (
+                "title",
+                "kind",
+                "presenter",
+                "case_text",
+                "recommendation",
+                "is_closed",
+                "follows_up",
+            )
         }
         if "parent" in self.fields:
             kwargs["parent"] = data["parent"]
@@ -311,6 +359,24 @@ class AttendanceForm(DkfdsMixin, forms.Form):
                 _("En stedfortræder skal være en anden end den, der melder afbud."),
             )
         return data
+
+
+class ApologyForm(forms.Form):
+    """A member's own apology (afbud): register (optionally with a substitute) or withdraw."""
+
+    action = forms.ChoiceField(choices=[("register", "register"), ("withdraw", "withdraw")])
+    substitute = forms.TypedChoiceField(
+        label=_("Stedfortræder (valgfri)"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        error_messages={"invalid_choice": _("Vælg en stedfortræder fra listen.")},
+    )
+
+    def __init__(self, *args: Any, substitutes: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        substitute = cast(forms.TypedChoiceField, self.fields["substitute"])
+        substitute.choices = [("", ""), *substitutes]
 
 
 # --- minutes -------------------------------------------------------------------------------------

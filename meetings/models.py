@@ -331,6 +331,12 @@ class Attachment(models.Model):
         choices=ExtractionStatus.choices,
         default=ExtractionStatus.PENDING,
     )
+    extractor = models.CharField(
+        _("udtrukket med"),
+        max_length=20,
+        blank=True,
+        help_text=_("Det program, der udtrak teksten, fx pdftotext eller pypdf."),
+    )
     extraction_error = models.CharField(_("fejl ved tekstudtræk"), max_length=500, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

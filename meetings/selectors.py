@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest, QueryDict
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -25,6 +25,7 @@ from meetings.models import AgendaItem, Attachment, Attendance, AttendanceStatus
 from meetings.models import MeetingState as State
 from meetings.permissions import can_edit_meetings, can_register_apology
 from meetings.visibility import (
+    FOLLOW_UP_RELATED,
     ItemView,
     MeetingAccess,
     RevisionNote,
@@ -41,6 +42,8 @@ from organizations.permissions import visible_bodies
 MEETINGS_PER_PAGE = 20
 BODY_UPCOMING = 5
 BODY_PAST = 10
+# How many of the body's earlier meetings an item can be linked to as their follow-up.
+FOLLOW_UP_MEETINGS = 10
 
 
 # --- rows and states -------------------------------------------------------------------------
@@ -265,7 +268,9 @@ def item_page(user: Any, meeting_pk: int, item_pk: int) -> ItemPage:
     if not access.can_see_agenda:
         raise Http404
     item = get_object_or_404(
-        AgendaItem.objects.select_related("parent").prefetch_related("attachments"),
+        AgendaItem.objects.select_related("parent", *FOLLOW_UP_RELATED).prefetch_related(
+            "attachments"
+        ),
         pk=item_pk,
         meeting=meeting,
     )
@@ -277,6 +282,35 @@ def item_page(user: Any, meeting_pk: int, item_pk: int) -> ItemPage:
         item=view,
         parent_number=item.parent.number if item.parent is not None else "",
     )
+
+
+def follow_up_candidates(meeting: Meeting, *, current: int | None = None) -> list[AgendaItem]:
+    """The items an item of `meeting` can follow up (for the secretariat's select): those of
+    the body's last FOLLOW_UP_MEETINGS meetings before it with a published agenda, newest
+    meeting first and each in agenda order — plus `current`, the item's present link, wherever
+    it is. One query."""
+    recent = (
+        Meeting.objects.filter(body_id=meeting.body_id, starts_at__lt=meeting.starts_at)
+        .exclude(pk=meeting.pk)
+        .exclude(state=State.DRAFT)
+        .order_by("-starts_at", "-pk")
+        .values("pk")[:FOLLOW_UP_MEETINGS]
+    )
+    condition = Q(meeting__in=recent)
+    if current is not None:
+        condition |= Q(pk=current)
+    items = (
+        AgendaItem.objects.filter(condition)
+        .select_related("meeting", "parent")
+        .defer("case_text", "recommendation", "minutes")
+    )
+
+    def place(item: AgendaItem) -> tuple[float, int, int, int, int]:
+        top = item.parent.order if item.parent is not None else item.order
+        sub = item.order if item.parent is not None else 0
+        return (-item.meeting.starts_at.timestamp(), -item.meeting_id, top, sub, item.pk)
+
+    return sorted(items, key=place)
 
 
 def downloadable_attachment(user: Any, pk: int) -> Attachment:

@@ -286,11 +286,27 @@ def agenda_renumber(*, meeting: Meeting) -> list[AgendaItem]:
 
 
 def _check_follows_up(meeting: Meeting, follows_up: AgendaItem | None) -> None:
+    """An item can follow up (opfølgning på) an item of an earlier meeting of the same body whose
+    agenda has been published: a draft's items may still change or vanish."""
     if follows_up is None:
         return
-    if follows_up.meeting_id == meeting.pk or follows_up.meeting.starts_at >= meeting.starts_at:
+    earlier = follows_up.meeting
+    if earlier.body_id != meeting.body_id:
+        raise ValidationError(
+            {"follows_up": _("Et punkt kan kun følge op på et punkt fra samme organs møder.")}
+        )
+    if earlier.pk == meeting.pk or earlier.starts_at >= meeting.starts_at:
         raise ValidationError(
             {"follows_up": _("Et punkt kan kun følge op på et punkt fra et tidligere møde.")}
+        )
+    if earlier.state == MeetingState.DRAFT:
+        raise ValidationError(
+            {
+                "follows_up": _(
+                    "Et punkt kan kun følge op på et punkt fra et møde, hvis dagsorden er "
+                    "offentliggjort."
+                )
+            }
         )
 
 

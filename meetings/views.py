@@ -8,9 +8,8 @@ and render.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,10 +17,10 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from meetings import selectors, services
+from meetings.forms import ApologyForm
 from meetings.models import AttendanceStatus, Meeting
 from meetings.visibility import MeetingAccess
 from organizations.models import Person
@@ -73,24 +72,6 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
 
 
 # --- apologies -----------------------------------------------------------------------------------
-
-
-class ApologyForm(forms.Form):
-    """A member's own apology: register (optionally with a substitute) or withdraw."""
-
-    action = forms.ChoiceField(choices=[("register", "register"), ("withdraw", "withdraw")])
-    substitute = forms.TypedChoiceField(
-        label=gettext_lazy("Stedfortræder (valgfri)"),
-        coerce=int,
-        required=False,
-        empty_value=None,
-        error_messages={"invalid_choice": gettext_lazy("Vælg en stedfortræder fra listen.")},
-    )
-
-    def __init__(self, *args: Any, substitutes: list[tuple[int, str]], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        substitute = cast(forms.TypedChoiceField, self.fields["substitute"])
-        substitute.choices = [("", ""), *substitutes]
 
 
 @login_required

@@ -12,6 +12,10 @@ The rules:
   its number and the title "Lukket punkt" — and nothing else: `RedactedItem` has no attribute
   that could hold the item's text, so a caller cannot leak it by accident.
 
+- An item that follows up an earlier item (opfølgning) links to it only as the reader may see
+  that earlier item: in full, as its number and "Lukket punkt", or not at all when the earlier
+  meeting's agenda is not theirs to see.
+
 Callers ask `meeting_visibility` once per meeting and pass the answer on, then render what
 `visible_agenda` / `visible_item` give them, never the raw `AgendaItem`.
 """
@@ -19,6 +23,7 @@ Callers ask `meeting_visibility` once per meeting and pass the answer on, then r
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
@@ -27,6 +32,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import DateTimeField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncDate
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
@@ -38,6 +44,8 @@ from organizations.models import Membership
 from organizations.permissions import member_body_ids
 
 __all__ = [
+    "FOLLOW_UP_RELATED",
+    "FollowUp",
     "FullItem",
     "ItemView",
     "MeetingAccess",
@@ -46,6 +54,7 @@ __all__ = [
     "attachment_visible",
     "items_readable_by",
     "meeting_visibility",
+    "meetings_visibility",
     "meetings_visible_to",
     "minutes_readable_by",
     "minutes_revision_notes",
@@ -75,8 +84,31 @@ def _is_member_of_meeting_body(user: Any, meeting: Meeting) -> bool:
     )
 
 
-def meeting_visibility(user: Any, meeting: Meeting) -> MeetingAccess:
-    """THE decision: what `user` (possibly anonymous) may see of `meeting`."""
+def _member_meeting_ids(user: Any, meetings: list[Meeting]) -> set[int]:
+    """The meetings of `meetings` whose body `user` is a member of on the meeting date or today
+    (as `_is_member_of_meeting_body`), in one query whatever their number."""
+    if not meetings or not getattr(user, "is_authenticated", False):
+        return set()
+    today = timezone.localdate()
+    spans: dict[int, list[tuple[datetime.date, datetime.date | None]]] = {}
+    for body_id, start, end in Membership.objects.filter(
+        person__user=user, body_id__in={meeting.body_id for meeting in meetings}
+    ).values_list("body_id", "start_date", "end_date"):
+        spans.setdefault(body_id, []).append((start, end))
+
+    def active(body_id: int, day: datetime.date) -> bool:
+        # The same test as MembershipQuerySet.active_on, on rows already loaded.
+        return any(start <= day and (end is None or end >= day) for start, end in spans[body_id])
+
+    return {
+        meeting.pk
+        for meeting in meetings
+        if meeting.body_id in spans
+        and (active(meeting.body_id, meeting.local_date) or active(meeting.body_id, today))
+    }
+
+
+def _decide(user: Any, meeting: Meeting, *, is_member: bool | None = None) -> MeetingAccess:
     if is_secretariat(user):
         return MeetingAccess(
             meeting_id=meeting.pk,
@@ -86,7 +118,8 @@ def meeting_visibility(user: Any, meeting: Meeting) -> MeetingAccess:
             can_see_closed_items=True,
             can_edit=can_edit_meetings(user),
         )
-    is_member = _is_member_of_meeting_body(user, meeting)
+    if is_member is None:
+        is_member = _is_member_of_meeting_body(user, meeting)
     sees_meeting = meeting.state != MeetingState.DRAFT and (meeting.body.is_public or is_member)
     return MeetingAccess(
         meeting_id=meeting.pk,
@@ -98,7 +131,38 @@ def meeting_visibility(user: Any, meeting: Meeting) -> MeetingAccess:
     )
 
 
+def meeting_visibility(user: Any, meeting: Meeting) -> MeetingAccess:
+    """THE decision: what `user` (possibly anonymous) may see of `meeting`."""
+    return _decide(user, meeting)
+
+
+def meetings_visibility(user: Any, meetings: Iterable[Meeting]) -> dict[int, MeetingAccess]:
+    """`meeting_visibility` for several meetings (with their bodies loaded) at once, by meeting
+    id: at most one query, for the reader's memberships."""
+    meetings = list({meeting.pk: meeting for meeting in meetings}.values())
+    if is_secretariat(user):
+        return {meeting.pk: _decide(user, meeting) for meeting in meetings}
+    members = _member_meeting_ids(user, meetings)
+    return {
+        meeting.pk: _decide(user, meeting, is_member=meeting.pk in members) for meeting in meetings
+    }
+
+
 # --- items -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUp:
+    """The earlier item an item follows up (opfølgning på), as the reader may see it. A closed
+    earlier item the reader may not read has `is_redacted` and the title "Lukket punkt"."""
+
+    pk: int
+    meeting_id: int
+    meeting_title: str
+    meeting_starts_at: datetime.datetime
+    number: str
+    title: str
+    is_redacted: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +184,7 @@ class FullItem:
     minutes: SafeString
     is_closed: bool
     is_standing: bool
-    follows_up_id: int | None
+    follows_up: FollowUp | None
     follows_up_meeting_id: int | None
     attachments: tuple[Attachment, ...]
 
@@ -156,7 +220,49 @@ def _html(value: str) -> SafeString:
     return mark_safe(sanitize_html(value))  # noqa: S308 - nh3 output
 
 
-def _view(item: AgendaItem, access: MeetingAccess, *, closed: bool) -> ItemView:
+def _is_closed(item: AgendaItem) -> bool:
+    """A sub-item of a closed item counts as closed. Needs `parent` loaded for sub-items."""
+    return item.is_closed or (item.parent is not None and item.parent.is_closed)
+
+
+def _follow_up(item: AgendaItem, accesses: Mapping[int, MeetingAccess]) -> FollowUp | None:
+    """The earlier item `item` follows up, as the reader may see it; None if there is none or
+    its meeting's agenda is not theirs to see."""
+    earlier = item.follows_up
+    if earlier is None:
+        return None
+    access = accesses.get(earlier.meeting_id)
+    if access is None or not access.can_see_agenda:
+        return None
+    redacted = _is_closed(earlier) and not access.can_see_closed_items
+    return FollowUp(
+        pk=earlier.pk,
+        meeting_id=earlier.meeting_id,
+        meeting_title=earlier.meeting.title,
+        meeting_starts_at=earlier.meeting.starts_at,
+        number=earlier.number,
+        title=gettext("Lukket punkt") if redacted else earlier.title,
+        is_redacted=redacted,
+    )
+
+
+def _follow_up_accesses(user: Any, items: Iterable[AgendaItem]) -> dict[int, MeetingAccess]:
+    return meetings_visibility(
+        user, [item.follows_up.meeting for item in items if item.follows_up is not None]
+    )
+
+
+# The earlier item and what visibility needs of it, loaded with the items themselves.
+FOLLOW_UP_RELATED = ("follows_up__meeting__body", "follows_up__parent")
+
+
+def _view(
+    item: AgendaItem,
+    access: MeetingAccess,
+    *,
+    closed: bool,
+    follow_ups: Mapping[int, MeetingAccess],
+) -> ItemView:
     if closed and not access.can_see_closed_items:
         return RedactedItem(pk=item.pk, number=item.number, parent_id=item.parent_id)
     return FullItem(
@@ -172,7 +278,7 @@ def _view(item: AgendaItem, access: MeetingAccess, *, closed: bool) -> ItemView:
         minutes=_html(item.minutes) if access.can_see_minutes else mark_safe(""),
         is_closed=item.is_closed or closed,
         is_standing=item.is_standing,
-        follows_up_id=item.follows_up_id,
+        follows_up=_follow_up(item, follow_ups),
         follows_up_meeting_id=item.follows_up_meeting_id,
         attachments=tuple(item.attachments.all()),
     )
@@ -187,19 +293,21 @@ def _check_access(access: MeetingAccess, meeting_id: int) -> None:
 
 def visible_item(user: Any, item: AgendaItem, access: MeetingAccess | None = None) -> ItemView:
     """One item as `user` may see it. Raises PermissionDenied if the agenda is not theirs to
-    see. A sub-item of a closed item counts as closed."""
+    see. A sub-item of a closed item counts as closed. Load `FOLLOW_UP_RELATED` with the item
+    to keep the earlier item it follows up from costing queries."""
     if access is None:
         access = meeting_visibility(user, item.meeting)
     _check_access(access, item.meeting_id)
-    closed = item.is_closed or (item.parent is not None and item.parent.is_closed)
-    return _view(item, access, closed=closed)
+    follow_ups = _follow_up_accesses(user, [item])
+    return _view(item, access, closed=_is_closed(item), follow_ups=follow_ups)
 
 
 def visible_agenda(
     user: Any, meeting: Meeting, access: MeetingAccess | None = None
 ) -> list[ItemView]:
     """The meeting's items in display order (each item followed by its sub-items), as `user`
-    may see them; empty if the agenda is not theirs to see. Two queries, whatever the size."""
+    may see them; empty if the agenda is not theirs to see. Two queries whatever the size (a
+    member reading items that follow up earlier ones: three)."""
     if access is None:
         access = meeting_visibility(user, meeting)
     if access.meeting_id != meeting.pk:
@@ -208,6 +316,7 @@ def visible_agenda(
         return []
     items = list(
         AgendaItem.objects.filter(meeting=meeting)
+        .select_related(*FOLLOW_UP_RELATED)
         .order_by("order", "pk")
         .prefetch_related("attachments")
     )
@@ -216,11 +325,13 @@ def visible_agenda(
     for item in items:
         if item.parent_id is not None:
             children.setdefault(item.parent_id, []).append(item)
+    follow_ups = _follow_up_accesses(user, items)
     views: list[ItemView] = []
     for parent in top:
-        views.append(_view(parent, access, closed=parent.is_closed))
+        views.append(_view(parent, access, closed=parent.is_closed, follow_ups=follow_ups))
         for child in children.get(parent.pk, []):
-            views.append(_view(child, access, closed=parent.is_closed or child.is_closed))
+            closed = parent.is_closed or child.is_closed
+            views.append(_view(child, access, closed=closed, follow_ups=follow_ups))
     return views
 
 
@@ -230,7 +341,7 @@ def attachment_visible(user: Any, attachment: Attachment) -> bool:
     access = meeting_visibility(user, item.meeting)
     if not access.can_see_agenda:
         return False
-    return not visible_item(user, item, access).is_redacted
+    return access.can_see_closed_items or not _is_closed(item)
 
 
 @dataclass(frozen=True, slots=True)

@@ -574,15 +574,17 @@ def test_only_the_secretariat_gets_the_link_to_edit_the_agenda(world, persona):
 
 
 def _build(world: World, factor: int) -> Meeting:
-    """factor× meetings in the list and factor× items, attachments and attendees on one page."""
+    """factor× meetings in the list and factor× items, attachments, attendees and follow-ups of
+    earlier items (some closed) on one page."""
     other_user = UserFactory()
+    earlier: list[AgendaItem] = []
     for i in range(3 * factor):
         past = MeetingFactory(
             body=[world.body_a, world.body_b][i % 2],
             state=MeetingState.MINUTES_PUBLISHED,
             starts_at=timezone.now() - datetime.timedelta(days=10 + i),
         )
-        AgendaItemFactory(meeting=past, order=1)
+        earlier.append(AgendaItemFactory(meeting=past, order=1, is_closed=i % 3 == 1))
         MeetingFactory(
             body=world.body_a, state=MeetingState.AGENDA_PUBLISHED, starts_at=_soon(5 + i)
         )
@@ -590,7 +592,12 @@ def _build(world: World, factor: int) -> Meeting:
     meeting = _meeting(world, MeetingState.MINUTES_PUBLISHED)
     MinutesRevision.objects.create(meeting=meeting, reason="Rettelse", revised_by=other_user)
     for i in range(4 * factor):
-        item = AgendaItemFactory(meeting=meeting, order=10 + i, is_closed=i % 3 == 0)
+        item = AgendaItemFactory(
+            meeting=meeting,
+            order=10 + i,
+            is_closed=i % 3 == 0,
+            follows_up=earlier[i % len(earlier)],
+        )
         AgendaItemFactory(meeting=meeting, parent=item, order=1)
         AttachmentFactory(item=item)
         person = PersonFactory()
@@ -605,13 +612,13 @@ def _build(world: World, factor: int) -> Meeting:
 
 # Anonymous, list: years, bodies, the ?organ= body, count, page, upcoming. Meeting page: meeting,
 # items, attachments, attendance, revisions. A logged-in user adds session and user; a member
-# their memberships, and on the page their own apology's check and the substitutes; the
-# secretariat its authenticator.
+# their memberships, and on the page their own apology's check, the substitutes and their
+# memberships in the bodies of the earlier items followed up; the secretariat its authenticator.
 EXPECTED_QUERIES = {
     ("anonymous", "list"): 6,
     ("anonymous", "detail"): 5,
     ("member_a", "list"): 9,
-    ("member_a", "detail"): 10,
+    ("member_a", "detail"): 11,
     ("staff", "list"): 9,
     ("staff", "detail"): 8,
 }

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import shutil
 import zipfile
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -447,6 +448,7 @@ def test_pdf_text_is_extracted_after_upload(world, media, item, django_capture_o
     assert attachment.file.name.endswith(".pdf")
     assert attachment.extraction_status == ExtractionStatus.DONE
     assert "Kompetenceafklaring i Socialdirektørkredsen" in attachment.extracted_text
+    assert attachment.extractor == ("pdftotext" if shutil.which("pdftotext") else "pypdf")
     assert len(stored_files(media)) == 1
 
 
@@ -462,15 +464,53 @@ def test_docx_text_is_extracted(world, media, item):
     assert attachment.extracted_text == "Spilleregler"
 
 
-def test_extraction_without_pdftotext_is_marked_failed(world, media, item, monkeypatch):
-    attachment = services.attachment_add(
-        item=item, upload=SimpleUploadedFile("a.pdf", pdf_bytes("Tekst")), by=world.staff
+def _pdf_attachment(world, item, content: bytes) -> Attachment:
+    return services.attachment_add(
+        item=item, upload=SimpleUploadedFile("a.pdf", content), by=world.staff
     )
+
+
+def test_extraction_without_pdftotext_falls_back_to_pypdf(world, media, item, monkeypatch):
+    attachment = _pdf_attachment(world, item, pdf_bytes("Kompetenceafklaring i kredsen"))
+    monkeypatch.setattr(attachment_module.shutil, "which", lambda name: None)
+    attachment_module.extract_text(attachment.pk)
+    attachment.refresh_from_db()
+    assert attachment.extraction_status == ExtractionStatus.DONE
+    assert attachment.extractor == "pypdf"
+    assert "Kompetenceafklaring i kredsen" in attachment.extracted_text
+    assert "pdftotext er ikke installeret" in attachment.extraction_error
+
+
+def test_extraction_falls_back_to_pypdf_when_pdftotext_fails(world, media, item, monkeypatch):
+    attachment = _pdf_attachment(world, item, pdf_bytes("Spilleregler for rammeaftalen"))
+    monkeypatch.setattr(attachment_module.shutil, "which", lambda name: "/bin/false")
+    attachment_module.extract_text(attachment.pk)
+    attachment.refresh_from_db()
+    assert (attachment.extraction_status, attachment.extractor) == (ExtractionStatus.DONE, "pypdf")
+    assert "Spilleregler for rammeaftalen" in attachment.extracted_text
+    assert "pdftotext fejlede (1)" in attachment.extraction_error
+
+
+def test_pypdf_reads_no_more_than_the_page_limit(world, media, item, monkeypatch, settings):
+    settings.MEETINGS_EXTRACTION_MAX_PAGES = 1
+    two_pages = "Første side</p><p style='break-before: page'>Anden side"
+    attachment = _pdf_attachment(world, item, pdf_bytes(two_pages))
+    monkeypatch.setattr(attachment_module.shutil, "which", lambda name: None)
+    attachment_module.extract_text(attachment.pk)
+    attachment.refresh_from_db()
+    assert "Første side" in attachment.extracted_text
+    assert "Anden side" not in attachment.extracted_text
+
+
+def test_extraction_failing_with_every_extractor_is_marked_failed(world, media, item, monkeypatch):
+    attachment = _pdf_attachment(world, item, b"%PDF-1.7\nikke en rigtig pdf\n")
     monkeypatch.setattr(attachment_module.shutil, "which", lambda name: None)
     attachment_module.extract_text(attachment.pk)
     attachment.refresh_from_db()
     assert attachment.extraction_status == ExtractionStatus.FAILED
-    assert "pdftotext" in attachment.extraction_error
+    assert attachment.extractor == "" and attachment.extracted_text == ""
+    assert "pdftotext er ikke installeret" in attachment.extraction_error
+    assert "pypdf fejlede" in attachment.extraction_error
 
 
 # --- demo data -----------------------------------------------------------------------------------

@@ -11,3 +11,9 @@ class NoticesConfig(AppConfig):
 
     name = "notices"
     verbose_name = _("Abonnementer og udsendelser")
+
+    def ready(self) -> None:
+        from notices import mail, registry
+
+        # The engine's own kind: a plain announcement from the secretariat to a topic.
+        registry.register_renderer(mail.MESSAGE_KIND, mail.render_message_notice)

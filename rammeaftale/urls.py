@@ -10,6 +10,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("konto/", include("allauth.urls")),
     path("profil/", portal_views.profile, name="profile"),
+    path("abonnement/", include("notices.urls")),
     path("organisation/", include("organizations.urls")),
     path("moeder/", include("meetings.urls")),
     path("tilbud/", include("offers.urls")),

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from rammeaftale.env import env_bool, env_int, env_list, env_str, env_url
@@ -299,5 +300,39 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "weasyprint.progress": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
+}
+
+# --- notices: subscriptions and e-mail deliveries (docs/notices.md) ----------------------------
+
+# Mails sent over one SMTP connection by one task.
+NOTICES_BATCH_SIZE = env_int("NOTICES_BATCH_SIZE", 200, minimum=1)
+# A claim older than this belongs to a dead worker; longer than CELERY_TASK_TIME_LIMIT, so a
+# live worker never has its batch taken from it (that would send twice).
+NOTICES_CLAIM_TIMEOUT = env_int("NOTICES_CLAIM_TIMEOUT", 900, minimum=CELERY_TASK_TIME_LIMIT)
+NOTICES_MAX_ATTEMPTS = env_int("NOTICES_MAX_ATTEMPTS", 8, minimum=1)
+# Seconds before the first retry after a temporary SMTP error; doubled each time, at most 1 h.
+NOTICES_RETRY_BACKOFF = env_int("NOTICES_RETRY_BACKOFF", 60, minimum=0)
+# The sweep leaves notices and deliveries younger than this to the tasks started on commit.
+NOTICES_SWEEP_GRACE = env_int("NOTICES_SWEEP_GRACE", 120, minimum=0)
+NOTICES_SWEEP_LIMIT = env_int("NOTICES_SWEEP_LIMIT", 20000, minimum=1)
+NOTICES_CONFIRM_MAX_AGE = env_int("NOTICES_CONFIRM_MAX_AGE", 7 * 24 * 3600, minimum=60)
+NOTICES_MANAGE_MAX_AGE = env_int("NOTICES_MANAGE_MAX_AGE", 365 * 24 * 3600, minimum=60)
+NOTICES_MESSAGE_ID_DOMAIN = env_str("NOTICES_MESSAGE_ID_DOMAIN", "")
+NOTICES_CELERY_QUEUE = env_str("NOTICES_CELERY_QUEUE", "celery")
+
+CELERY_BEAT_SCHEDULE["notices-sweep"] = {"task": "notices.sweep", "schedule": 60.0}
+CELERY_BEAT_SCHEDULE["notices-digest-daily"] = {
+    "task": "notices.digests",
+    "schedule": crontab(hour=6, minute=0),
+    "args": ("daily",),
+}
+CELERY_BEAT_SCHEDULE["notices-digest-weekly"] = {
+    "task": "notices.digests",
+    "schedule": crontab(hour=6, minute=30, day_of_week="mon"),
+    "args": ("weekly",),
 }

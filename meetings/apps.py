@@ -7,6 +7,12 @@ class MeetingsConfig(AppConfig):
     verbose_name = _("Møder")
 
     def ready(self) -> None:
+        # The mails about agendas and minutes (notices engine), and the reminders to the
+        # secretariat about minutes not yet published.
+        from meetings import notifications
+
+        notifications.register()
+
         # The body page (organizations) shows the body's meetings through its section hook.
         from meetings.selectors import body_meetings_context
         from organizations.extensions import BodySection, register_body_section

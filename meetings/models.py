@@ -82,6 +82,7 @@ class Meeting(TimeStampedModel):
         items: RelatedManager[AgendaItem]
         attendances: RelatedManager[Attendance]
         minutes_revisions: RelatedManager[MinutesRevision]
+        minutes_reminders: RelatedManager[MinutesReminder]
 
     class Meta:
         ordering = ["starts_at"]
@@ -394,6 +395,34 @@ class MinutesRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.meeting} – {date_format(timezone.localtime(self.revised_at), 'j. F Y')}"
+
+
+class MinutesReminder(models.Model):
+    """A reminder to the secretariat that a meeting's minutes were not published `days` days
+    after the meeting. The row is the claim: one per (meeting, days), written in the transaction
+    that records the reminder's notice, so a reminder task that runs twice sends nothing more."""
+
+    meeting = models.ForeignKey(
+        Meeting,
+        on_delete=models.CASCADE,
+        related_name="minutes_reminders",
+        verbose_name=_("møde"),
+    )
+    days = models.PositiveSmallIntegerField(_("dage efter mødet"))
+    sent_at = models.DateTimeField(_("sendt"), default=timezone.now)
+
+    class Meta:
+        ordering = ["meeting", "days"]
+        verbose_name = _("påmindelse om referat")
+        verbose_name_plural = _("påmindelser om referat")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "days"], name="minutesreminder_once_per_threshold"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meeting} – {self.days}"
 
 
 class DocumentKind(models.TextChoices):

@@ -29,6 +29,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from meetings import notifications
 from meetings.attachments import check_upload
 from meetings.models import (
     AgendaItem,
@@ -557,6 +558,8 @@ def agenda_publish(*, meeting: Meeting, by: User) -> Meeting:
     meeting.sequence += 1
     meeting.full_clean()
     meeting.save()
+    # The outbox: the mails to the body's followers and members go out when this commits.
+    notifications.agenda_published(meeting, by=by)
     # robust: a broker outage must not fail the publication; PDFs also render on demand.
     transaction.on_commit(lambda: render_meeting_documents.delay(meeting.pk), robust=True)
     return meeting
@@ -620,6 +623,7 @@ def minutes_publish(*, meeting: Meeting, by: User) -> Meeting:
     meeting.sequence += 1
     meeting.full_clean()
     meeting.save()
+    notifications.minutes_published(meeting, by=by)
     # robust: a broker outage must not fail the publication; PDFs also render on demand.
     transaction.on_commit(lambda: render_meeting_documents.delay(meeting.pk), robust=True)
     return meeting
@@ -668,6 +672,7 @@ def minutes_correct(
     meeting.sequence += 1
     meeting.full_clean()
     meeting.save()
+    notifications.minutes_corrected(meeting, revision, by=by)
     # robust: a broker outage must not fail the publication; PDFs also render on demand.
     transaction.on_commit(lambda: render_meeting_documents.delay(meeting.pk), robust=True)
     return revision

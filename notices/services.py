@@ -10,6 +10,7 @@ than the task's hard time limit, so a live worker never loses its claim).
 from __future__ import annotations
 
 import datetime
+import functools
 import logging
 import re
 import smtplib
@@ -17,16 +18,17 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, Any, cast
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.core.mail import EmailMessage, mailers
+from django.core.mail import mailers
+from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.core.validators import validate_email
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import connections, router, transaction
+from django.db.models import F, Field, Q
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -202,18 +204,60 @@ def _decode(value: bytes | str) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
+@dataclass(frozen=True)
+class _SentStatement:
+    sql: str
+    constants: list[Any]  # status, last_error, claim_token, ready for the database
+    sent_at: Field[Any, Any]
+    claim_token: Field[Any, Any]
+
+
+@functools.cache
+def _sent_statement(model: type[BaseDelivery], alias: str) -> _SentStatement:
+    """The UPDATE of _mark_sent, per model and database, with its constant parameters."""
+    connection = connections[alias]
+    meta = model._meta
+
+    def field(name: str) -> Field[Any, Any]:
+        return cast("Field[Any, Any]", meta.get_field(name))
+
+    def column(name: str) -> str:
+        return connection.ops.quote_name(str(field(name).column))
+
+    constants = {"status": DeliveryStatus.SENT.value, "last_error": "", "claim_token": None}
+    assigned = [*constants, "sent_at", "attempts", "message_id"]
+    pk = connection.ops.quote_name(str(meta.pk.column))
+    table = connection.ops.quote_name(meta.db_table)
+    assignments = ", ".join(f"{column(name)} = %s" for name in assigned)
+    conditions = f"{pk} = %s AND {column('claim_token')} = %s"
+    # The model's own table and column names, quoted; the values are parameters.
+    sql = f"UPDATE {table} SET {assignments} WHERE {conditions}"  # noqa: S608
+    prepared = [
+        field(name).get_db_prep_save(value, connection) for name, value in constants.items()
+    ]
+    return _SentStatement(sql, prepared, field("sent_at"), field("claim_token"))
+
+
 def _mark_sent(
     model: type[BaseDelivery], row: BaseDelivery, token: uuid.UUID, message_id: str
 ) -> None:
-    # The claim makes the row ours, so its attempts can be counted here rather than in SQL.
-    model._default_manager.filter(pk=row.pk, claim_token=token).update(
-        status=DeliveryStatus.SENT,
-        sent_at=timezone.now(),
-        attempts=row.attempts + 1,
-        message_id=message_id,
-        last_error="",
-        claim_token=None,
-    )
+    """The row was sent: an UPDATE of its own, right after its SMTP transaction, conditional on
+    our claim. The claim makes the row ours, so its attempts can be counted here rather than in
+    SQL. It is `filter(pk=, claim_token=).update(...)` written out once per model: building the
+    ORM query took longer than the write, and this runs once per mail."""
+    alias = router.db_for_write(model)
+    connection = connections[alias]
+    statement = _sent_statement(model, alias)
+    params = [
+        *statement.constants,
+        statement.sent_at.get_db_prep_save(timezone.now(), connection),
+        int(row.attempts) + 1,
+        str(message_id),
+        int(row.pk),
+        statement.claim_token.get_db_prep_save(token, connection),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(statement.sql, params)
 
 
 def _mark_failed(model: type[BaseDelivery], pk: int, token: uuid.UUID, reason: str) -> None:
@@ -266,12 +310,14 @@ def _send_claimed[D: BaseDelivery](
     model: type[D],
     rows: Sequence[D],
     token: uuid.UUID,
-    compose: Callable[[D], tuple[EmailMessage, str] | None],
+    compose: Callable[[D], mail.PreparedMail | None],
     result: SendResult,
 ) -> None:
     """Send each claimed row over one connection, marking each right after its own send.
 
-    `compose` returns (message, Message-ID), or None when the row was settled otherwise.
+    `compose` returns the prepared mail, or None when the row was settled otherwise. With the
+    SMTP backend the prepared bytes go straight to the backend's own (open) smtplib connection,
+    as the backend itself would send them; other backends get Django's message.
     """
     backend = mailers.default
     try:
@@ -279,6 +325,10 @@ def _send_claimed[D: BaseDelivery](
             backend.open()
         except (OSError, smtplib.SMTPException) as exc:
             raise _ConnectionLost(f"{type(exc).__name__}: {exc}") from exc
+        connection, envelope_from = None, ""
+        if isinstance(backend, SmtpBackend) and backend.connection is not None:
+            connection = backend.connection
+            envelope_from = backend.prep_address(settings.DEFAULT_FROM_EMAIL)
         for row in rows:
             try:
                 composed = compose(row)
@@ -297,9 +347,11 @@ def _send_claimed[D: BaseDelivery](
                 continue
             if composed is None:
                 continue
-            message, message_id = composed
             try:
-                backend.send_messages([message])
+                if connection is not None and composed.data is not None:
+                    connection.sendmail(envelope_from, [composed.to], composed.data)
+                else:
+                    backend.send_messages([composed.message()])
             except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as exc:
                 temporary, reason = _smtp_error(exc)
                 if temporary and _mark_temporary(model, row, token, reason):
@@ -316,7 +368,7 @@ def _send_claimed[D: BaseDelivery](
                     result.failed.append(row.pk)
                 raise _ConnectionLost(reason) from exc
             else:
-                _mark_sent(model, row, token, message_id)
+                _mark_sent(model, row, token, composed.message_id)
                 result.sent.append(row.pk)
                 after_send(row)
     except _ConnectionLost as exc:
@@ -362,8 +414,20 @@ def after_send(row: BaseDelivery) -> None:
     """Called after each mail is sent and marked; a seam for tests that interrupt a batch."""
 
 
-def _delivery_message_id(delivery: Delivery) -> str:
-    return f"<notice.{delivery.notice_id}.{delivery.pk}@{mail.message_domain()}>"
+def _delivery_message_id(delivery: Delivery, domain: str | None = None) -> str:
+    return f"<notice.{delivery.notice_id}.{delivery.pk}@{domain or mail.message_domain()}>"
+
+
+_UNREAD_WHEN_SENDING = (
+    "status",
+    "created_at",
+    "next_attempt_at",
+    "claim_token",
+    "claimed_at",
+    "sent_at",
+    "last_error",
+    "message_id",
+)
 
 
 def deliveries_send(*, delivery_ids: Sequence[int]) -> SendResult:
@@ -377,7 +441,13 @@ def deliveries_send(*, delivery_ids: Sequence[int]) -> SendResult:
     result.not_claimed = len(delivery_ids) - len(claimed)
     if not claimed:
         return result
-    rows = list(Delivery.objects.filter(id__in=claimed).select_related("user").order_by("id"))
+    # The columns the sending reads (the rest would only be converted for nothing, per row).
+    rows = list(
+        Delivery.objects.filter(id__in=claimed)
+        .select_related("user")
+        .defer(*_UNREAD_WHEN_SENDING)
+        .order_by("id")
+    )
     notices = Notice.objects.in_bulk({row.notice_id for row in rows})
     for row in rows:
         row.notice = notices[row.notice_id]  # one instance per notice: renderers may memoise on it
@@ -389,7 +459,10 @@ def deliveries_send(*, delivery_ids: Sequence[int]) -> SendResult:
         ).values_list("email", "topic")
     )
 
-    def compose(row: Delivery) -> tuple[EmailMessage, str] | None:
+    factory = mail.MailFactory()
+    reasons: dict[str, str] = {}
+
+    def compose(row: Delivery) -> mail.PreparedMail | None:
         notice = row.notice
         if (row.email, notice.topic) in opted_out:
             Delivery.objects.filter(pk=row.pk, claim_token=token).update(
@@ -399,15 +472,17 @@ def deliveries_send(*, delivery_ids: Sequence[int]) -> SendResult:
             return None
         recipient = Recipient(email=row.email, user=row.user)
         content = registry.renderer_for(notice.kind)(notice, recipient)
-        message_id = _delivery_message_id(row)
-        message = mail.build_message(
+        reason = reasons.get(notice.topic)
+        if reason is None:
+            label = registry.topic_label(notice.topic)
+            reason = reasons[notice.topic] = _("du følger %(topic)s") % {"topic": label}
+        return factory.prepare(
             recipient=recipient,
             content=content,
-            message_id=message_id,
-            unsubscribe_token_value=mail.unsubscribe_token(row.email, topic=notice.topic),
-            reason=_("du følger %(topic)s") % {"topic": registry.topic_label(notice.topic)},
+            message_id=_delivery_message_id(row, factory.domain),
+            unsubscribe_token_value=factory.unsubscribe_token(row.email, topic=notice.topic),
+            reason=reason,
         )
-        return message, message_id
 
     with translation.override(settings.LANGUAGE_CODE):
         _send_claimed(Delivery, rows, token, compose, result)
@@ -559,7 +634,9 @@ def digest_deliveries_send(*, digest_ids: Sequence[int]) -> SendResult:
     rows = list(DigestDelivery.objects.filter(id__in=claimed).select_related("user").order_by("id"))
     notices = Notice.objects.in_bulk({i for row in rows for i in row.notice_ids})
 
-    def compose(row: DigestDelivery) -> tuple[EmailMessage, str] | None:
+    factory = mail.MailFactory()
+
+    def compose(row: DigestDelivery) -> mail.PreparedMail | None:
         recipient = Recipient(email=row.email, user=row.user)
         items = []
         for notice_id in row.notice_ids:
@@ -592,20 +669,18 @@ def digest_deliveries_send(*, digest_ids: Sequence[int]) -> SendResult:
                 "site_name": settings.SITE_NAME,
             },
         )
-        message_id = f"<digest.{row.pk}@{mail.message_domain()}>"
         label = (
             _("du får et ugentligt overblik")
             if row.frequency == Frequency.WEEKLY
             else _("du får et dagligt overblik")
         )
-        message = mail.build_message(
+        return factory.prepare(
             recipient=recipient,
             content=content,
-            message_id=message_id,
-            unsubscribe_token_value=mail.unsubscribe_token(row.email, frequency=row.frequency),
+            message_id=f"<digest.{row.pk}@{factory.domain}>",
+            unsubscribe_token_value=factory.unsubscribe_token(row.email, frequency=row.frequency),
             reason=label,
         )
-        return message, message_id
 
     with translation.override(settings.LANGUAGE_CODE):
         _send_claimed(DigestDelivery, rows, token, compose, result)
@@ -759,6 +834,45 @@ def subscription_set(*, email: str, topic: str, frequency: str | None) -> Subscr
             row.unsubscribed_at = None
     row.save()
     return row
+
+
+@transaction.atomic
+def subscriptions_unsubscribe_all(*, email: str) -> list[str]:
+    """From the manage page: every subscription of the address is unsubscribed. Returns the
+    topics that were followed (or waiting for confirmation)."""
+    rows = Subscription.objects.filter(email=email.strip().lower()).exclude(
+        status=Subscription.Status.UNSUBSCRIBED
+    )
+    topics = list(rows.order_by("topic").values_list("topic", flat=True))
+    rows.update(status=Subscription.Status.UNSUBSCRIBED, unsubscribed_at=timezone.now())
+    return topics
+
+
+@transaction.atomic
+def subscription_default_opt_out(*, email: str, topic: str, opt_out: bool) -> None:
+    """A default recipient (a member of a body) declines the topic's mail, or takes it back.
+
+    The opt-out is a row with status `unsubscribed`; taking it back removes that row, so the
+    address is a default recipient again (as long as it is one: a former member gets nothing).
+    """
+    address = email.strip().lower()
+    if opt_out:
+        row, _created = Subscription.objects.select_for_update().get_or_create(
+            email=address,
+            topic=topic,
+            defaults={
+                "status": Subscription.Status.UNSUBSCRIBED,
+                "unsubscribed_at": timezone.now(),
+            },
+        )
+        if row.status != Subscription.Status.UNSUBSCRIBED:
+            row.status = Subscription.Status.UNSUBSCRIBED
+            row.unsubscribed_at = timezone.now()
+            row.save(update_fields=["status", "unsubscribed_at"])
+        return
+    Subscription.objects.filter(
+        email=address, topic=topic, status=Subscription.Status.UNSUBSCRIBED
+    ).delete()
 
 
 # --- importing an existing mailing list ------------------------------------------------------

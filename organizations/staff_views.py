@@ -23,6 +23,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.importing import ImportResult
+from notices.forms import SubscriberImportForm
+from notices.services import subscribers_import
 from organizations import services
 from organizations.forms import (
     BodyForm,
@@ -36,6 +38,7 @@ from organizations.forms import (
 from organizations.importers import CONTACT_COLUMNS, MEMBER_COLUMNS
 from organizations.models import Body, Membership, Person
 from organizations.permissions import can_edit_organisation
+from organizations.subscribe_section import body_topic_names
 
 View = Callable[..., HttpResponseBase]
 
@@ -316,3 +319,47 @@ def import_members(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def import_contacts(request: HttpRequest) -> HttpResponse:
     return _import_page(request, kind="contacts", run=services.contacts_import)
+
+
+@secretariat_required
+@require_http_methods(["GET", "POST"])
+def import_subscribers(request: HttpRequest) -> HttpResponse:
+    """Move an existing mailing list over: e-mail, navn, organer (names, short names or slugs
+    of bodies). The bodies are mapped to the notices' topics here, which only this app knows."""
+    form = SubscriberImportForm(request.POST or None, request.FILES or None)
+    result: ImportResult | None = None
+    if request.method == "POST" and form.is_valid():
+        result = subscribers_import(
+            form.cleaned_data["file"],
+            by=request.user,
+            mode=form.cleaned_data["mode"],
+            frequency=form.cleaned_data["frequency"],
+            topic_names=body_topic_names(),
+        )
+        if result.ok:
+            messages.success(request, _("Importen er gennemført: %s.") % result.summary())
+            return redirect("organizations:staff_index")
+        for error in result.errors:
+            if error.row is None:
+                form.add_error("file", error.message)
+        bad_rows = len({error.row for error in result.errors if error.row is not None})
+        if bad_rows:
+            form.add_error(
+                "file",
+                ngettext(
+                    "Der er fejl i %(n)d række. Intet er gemt. Ret fejlen, og prøv igen.",
+                    "Der er fejl i %(n)d rækker. Intet er gemt. Ret fejlene, og prøv igen.",
+                    bad_rows,
+                )
+                % {"n": bad_rows},
+            )
+    context = {
+        "form": form,
+        "row_errors": [error for error in result.errors if error.row is not None] if result else [],
+        "example": (
+            "e-mail;navn;organer\n"
+            "anne.jensen@viborg.dk;Anne Jensen;FU|Takstgruppen\n"
+            "bo.hansen@aarhus.dk;;Forretningsudvalget"
+        ),
+    }
+    return render(request, "organizations/staff/import_subscribers.html", context)

@@ -29,4 +29,9 @@ urlpatterns = [
     path("redigering/person/<int:pk>/", staff_views.person_edit, name="person_edit"),
     path("redigering/import/medlemmer/", staff_views.import_members, name="import_members"),
     path("redigering/import/kontakter/", staff_views.import_contacts, name="import_contacts"),
+    path(
+        "redigering/import/abonnenter/",
+        staff_views.import_subscribers,
+        name="import_subscribers",
+    ),
 ]

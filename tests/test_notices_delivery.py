@@ -380,3 +380,82 @@ def test_publishing_an_unknown_kind_fails_in_the_publisher(db: Any) -> None:
     with pytest.raises(UnknownNoticeKind):
         services.notice_publish(topic=TOPIC, kind="nobody.registered.this", payload={})
     assert not Notice.objects.exists()
+
+
+def test_recipients_with_identical_content_get_their_own_links_and_message_ids(
+    smtp: Sink, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The engine builds a mail once per distinct content and varies only the per-recipient
+    parts: each mail must still carry its own Message-ID and its own signed links, right in
+    the header and in both the text and the HTML part (quoted-printable, with Danish text)."""
+    from notices.mail import read_manage_token, read_unsubscribe_token
+
+    addresses = ["en@example.dk", "to@example.dk"]
+    for address in addresses:
+        confirmed(address, TOPIC)
+    notice = publish(
+        django_capture_on_commit_callbacks,
+        subject="Dagsorden: æøå – mødet 3. marts",
+        items=[{"title": "Budget 2027 = uændret, " + "meget lang titel " * 8}],
+    )
+    bodies = {}
+    for raw_to, raw in smtp.messages:
+        assert all(len(line) <= 998 for line in raw.split(b"\r\n"))
+        [address] = raw_to
+        [message] = [m for m in smtp.parsed() if m["To"] == address]
+        delivery = Delivery.objects.get(notice=notice, email=address)
+        assert message["Message-ID"] == delivery.message_id
+        assert message["Subject"] == "Dagsorden: æøå – mødet 3. marts"
+        header = re.fullmatch(r"<(https?://[^>]+)>", str(message["List-Unsubscribe"]).strip())
+        assert header is not None
+        unsubscribe = header.group(1)
+        token = unsubscribe.rstrip("/").rsplit("/", 1)[-1]
+        assert read_unsubscribe_token(token) == {"e": address, "t": TOPIC}
+
+        text_part = message.get_body(preferencelist=("plain",))
+        html_part = message.get_body(preferencelist=("html",))
+        # (The parser keeps the wire's CRLF in a decoded quoted-printable part.)
+        text = text_part.get_content().replace("\r\n", "\n")
+        html = html_part.get_content().replace("\r\n", "\n")
+        assert text_part["Content-Transfer-Encoding"] == "quoted-printable"
+        assert "Budget 2027 = uændret" in text
+        assert "Budget 2027 = uændret" in html
+        [manage] = [link for link in links(message) if "/abonnement/administrer/" in link]
+        assert read_manage_token(manage.rstrip("/").rsplit("/", 1)[-1]) == address
+        assert f"Afmeld med ét klik: {unsubscribe}\n" in text
+        assert f'<a href="{unsubscribe}">Afmeld</a>' in html
+        assert f'<a href="{manage}">' in html
+        bodies[address] = (
+            text.replace(unsubscribe, "U").replace(manage, "M"),
+            html.replace(unsubscribe, "U").replace(manage, "M"),
+        )
+    assert sorted(bodies) == addresses
+    assert bodies[addresses[0]] == bodies[addresses[1]]  # only the links differ
+    ids = {m["Message-ID"] for m in smtp.parsed()}
+    assert len(ids) == 2
+
+    # Each link unsubscribes its own address, no one else's.
+    [first] = smtp.to(addresses[0])
+    path = str(first["List-Unsubscribe"]).strip().strip("<>").split("127.0.0.1:8000", 1)[-1]
+    assert Client().post(path, {"List-Unsubscribe": "One-Click"}).status_code == 200
+    statuses = dict(Subscription.objects.values_list("email", "status"))
+    assert statuses == {addresses[0]: "unsubscribed", addresses[1]: "confirmed"}
+
+
+def test_an_address_the_prepared_mail_cannot_carry_goes_through_djangos_message(
+    smtp: Sink, django_capture_on_commit_callbacks: Any
+) -> None:
+    """A non-ASCII domain needs IDNA: that mail is built by Django over the same connection,
+    with the same headers, while the others in the batch take the prepared bytes."""
+    confirmed("anna@example.dk", TOPIC)
+    confirmed("bo@bølle.dk", TOPIC)
+    notice = publish(django_capture_on_commit_callbacks)
+    idna = "bo@" + "bølle.dk".encode("idna").decode()
+    assert smtp.recipients() == {"anna@example.dk": 1, idna: 1}
+    [message] = smtp.to(idna)
+    delivery = Delivery.objects.get(notice=notice, email="bo@bølle.dk")
+    assert delivery.status == DeliveryStatus.SENT
+    assert message["Message-ID"] == delivery.message_id
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert "/abonnement/afmeld/" in str(message["List-Unsubscribe"])
+    assert any("/abonnement/administrer/" in link for link in links(message))

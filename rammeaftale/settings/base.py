@@ -336,3 +336,8 @@ CELERY_BEAT_SCHEDULE["notices-digest-weekly"] = {
     "schedule": crontab(hour=6, minute=30, day_of_week="mon"),
     "args": ("weekly",),
 }
+# Minutes not published 3 and 7 days after a meeting: a reminder to the secretariat, once each.
+CELERY_BEAT_SCHEDULE["meetings-minutes-reminders"] = {
+    "task": "meetings.tasks.minutes_reminders",
+    "schedule": crontab(minute=17),
+}

@@ -14,6 +14,7 @@ import email.utils
 import hashlib
 import hmac
 import html
+import json
 import re
 import secrets
 import time
@@ -332,17 +333,16 @@ def _qp_pieces(text: str) -> tuple[bytes | str, ...]:
     lines = text.split("\n")
     lines = [f"{line}\n" for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
     pieces: list[bytes | str] = []
-    plain: list[str] = []
-    for line in lines:
-        if _UNSUBSCRIBE_SLOT in line or _MANAGE_SLOT in line:
-            if plain:
-                pieces.append(_qp("".join(plain)))
-                plain = []
-            pieces.append(line)
-        else:
-            plain.append(line)
-    if plain:
-        pieces.append(_qp("".join(plain)))
+    run: list[str] = []  # consecutive lines of the same kind
+    linked = False
+    for line in [*lines, None]:
+        has_link = line is not None and (_UNSUBSCRIBE_SLOT in line or _MANAGE_SLOT in line)
+        if run and (line is None or has_link != linked):
+            pieces.append("".join(run) if linked else _qp("".join(run)))
+            run = []
+        if line is not None:
+            run.append(line)
+            linked = has_link
     return tuple(pieces)
 
 
@@ -368,6 +368,15 @@ class _BatchSigner(signing.TimestampSigner):
         digest = hmac.digest(self._derived, force_bytes(value), self.algorithm)
         return signing.b64_encode(digest).decode()
 
+    def sign_payload(self, payload: dict[str, str]) -> str:
+        """`sign_object(payload)` (JSON, not compressed), without its per-call set-up."""
+        data = _COMPACT_JSON.encode(payload).encode("latin-1")
+        return self.sign(signing.b64_encode(data).decode())
+
+
+# What signing.JSONSerializer writes, made once.
+_COMPACT_JSON = json.JSONEncoder(separators=(",", ":"))
+
 
 class MailFactory:
     """Builds the mails of one batch (one per recipient, same guarantees as build_message)."""
@@ -389,8 +398,7 @@ class MailFactory:
         """A token read_unsubscribe_token() reads, as unsubscribe_token() makes it, but without
         trying zlib: it does not shorten a payload this small, and trying cost more than the
         signature (the token is the same whenever compressing would not have shortened it)."""
-        payload = _unsubscribe_payload(email, topic, frequency)
-        return self._unsubscribe_signer.sign_object(payload)
+        return self._unsubscribe_signer.sign_payload(_unsubscribe_payload(email, topic, frequency))
 
     def _date_header(self) -> bytes:
         """`Date: …` as Django writes it (EMAIL_USE_LOCALTIME), made once per second."""
@@ -432,7 +440,7 @@ class MailFactory:
         reason: str,
     ) -> PreparedMail:
         unsubscribe, unsubscribe_safe = self._link("notices:unsubscribe", unsubscribe_token_value)
-        manage_value = self._manage_signer.sign_object({"e": recipient.email})
+        manage_value = self._manage_signer.sign_payload({"e": recipient.email})
         manage, manage_safe = self._link("notices:manage", manage_value)
 
         def build() -> EmailMultiAlternatives:

@@ -238,26 +238,31 @@ def _sent_statement(model: type[BaseDelivery], alias: str) -> _SentStatement:
     return _SentStatement(sql, prepared, field("sent_at"), field("claim_token"))
 
 
-def _mark_sent(
-    model: type[BaseDelivery], row: BaseDelivery, token: uuid.UUID, message_id: str
-) -> None:
-    """The row was sent: an UPDATE of its own, right after its SMTP transaction, conditional on
-    our claim. The claim makes the row ours, so its attempts can be counted here rather than in
-    SQL. It is `filter(pk=, claim_token=).update(...)` written out once per model: building the
-    ORM query took longer than the write, and this runs once per mail."""
-    alias = router.db_for_write(model)
-    connection = connections[alias]
-    statement = _sent_statement(model, alias)
-    params = [
-        *statement.constants,
-        statement.sent_at.get_db_prep_save(timezone.now(), connection),
-        int(row.attempts) + 1,
-        str(message_id),
-        int(row.pk),
-        statement.claim_token.get_db_prep_save(token, connection),
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(statement.sql, params)
+class _SentMarker:
+    """Marks the rows of one batch sent: an UPDATE of its own per row, right after its SMTP
+    transaction, conditional on our claim. The claim makes the row ours, so its attempts can be
+    counted here rather than in SQL. It is `filter(pk=, claim_token=).update(...)` written out
+    once per model, with one cursor per batch: building the ORM query took longer than the
+    write, and this runs once per mail."""
+
+    def __init__(self, model: type[BaseDelivery], token: uuid.UUID) -> None:
+        self.connection = connections[router.db_for_write(model)]
+        self.statement = _sent_statement(model, self.connection.alias)
+        self.token = self.statement.claim_token.get_db_prep_save(token, self.connection)
+        self.cursor: Any = None
+
+    def mark(self, row: BaseDelivery, message_id: str) -> None:
+        if self.cursor is None:
+            self.cursor = self.connection.cursor()
+        statement = self.statement
+        now = statement.sent_at.get_db_prep_save(timezone.now(), self.connection)
+        params = [*statement.constants, now, int(row.attempts) + 1, str(message_id)]
+        self.cursor.execute(statement.sql, [*params, int(row.pk), self.token])
+
+    def close(self) -> None:
+        if self.cursor is not None:
+            self.cursor.close()
+            self.cursor = None
 
 
 def _mark_failed(model: type[BaseDelivery], pk: int, token: uuid.UUID, reason: str) -> None:
@@ -320,6 +325,7 @@ def _send_claimed[D: BaseDelivery](
     as the backend itself would send them; other backends get Django's message.
     """
     backend = mailers.default
+    marker = _SentMarker(model, token)
     try:
         try:
             backend.open()
@@ -368,7 +374,7 @@ def _send_claimed[D: BaseDelivery](
                     result.failed.append(row.pk)
                 raise _ConnectionLost(reason) from exc
             else:
-                _mark_sent(model, row, token, composed.message_id)
+                marker.mark(row, composed.message_id)
                 result.sent.append(row.pk)
                 after_send(row)
     except _ConnectionLost as exc:
@@ -385,6 +391,7 @@ def _send_claimed[D: BaseDelivery](
         _release(model, token)
         raise
     finally:
+        marker.close()
         try:
             backend.close()
         except (OSError, smtplib.SMTPException):

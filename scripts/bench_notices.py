@@ -23,6 +23,7 @@ import os
 import pstats
 import re
 import resource
+import shutil
 import smtplib
 import socket
 import sys
@@ -212,7 +213,7 @@ def main() -> int:
     args = parser.parse_args()
 
     port = free_port()
-    setup_environment(args, port)
+    workdir = setup_environment(args, port)
 
     import django
 
@@ -314,6 +315,7 @@ def main() -> int:
         return 0 if ok else 1
     finally:
         sink.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

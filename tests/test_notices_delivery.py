@@ -414,6 +414,8 @@ def test_recipients_with_identical_content_get_their_own_links_and_message_ids(
 
         text_part = message.get_body(preferencelist=("plain",))
         html_part = message.get_body(preferencelist=("html",))
+        assert text_part is not None
+        assert html_part is not None
         # (The parser keeps the wire's CRLF in a decoded quoted-printable part.)
         text = text_part.get_content().replace("\r\n", "\n")
         html = html_part.get_content().replace("\r\n", "\n")
@@ -459,3 +461,35 @@ def test_an_address_the_prepared_mail_cannot_carry_goes_through_djangos_message(
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert "/abonnement/afmeld/" in str(message["List-Unsubscribe"])
     assert any("/abonnement/administrer/" in link for link in links(message))
+
+
+def test_the_batch_signer_makes_the_tokens_djangos_signer_makes(
+    monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    """The send path signs with the HMAC key derived once per batch; the tokens must be the
+    very ones signing.dumps makes (and read back), or old and new links would disagree."""
+    import time
+
+    from django.core import signing
+
+    from notices import mail
+
+    monkeypatch.setattr(time, "time", lambda: 1_790_000_000.25)
+    factory = mail.MailFactory()
+    for address in ("anna@example.dk", "bo@bølle.dk"):
+        assert factory.unsubscribe_token(address, topic=TOPIC) == signing.dumps(
+            {"e": address, "t": TOPIC}, salt=mail.UNSUBSCRIBE_SALT
+        )
+        assert factory.unsubscribe_token(address, frequency="daily") == signing.dumps(
+            {"e": address, "f": "daily"}, salt=mail.UNSUBSCRIBE_SALT
+        )
+        assert mail.read_unsubscribe_token(factory.unsubscribe_token(address, topic=TOPIC)) == {
+            "e": address,
+            "t": TOPIC,
+        }
+        manage = factory._manage_signer.sign_payload({"e": address})
+        assert manage == mail.manage_token(address)
+    settings.SECRET_KEY = "another-" + "k" * 50
+    assert mail.MailFactory().unsubscribe_token("anna@example.dk", topic=TOPIC) == signing.dumps(
+        {"e": "anna@example.dk", "t": TOPIC}, salt=mail.UNSUBSCRIBE_SALT
+    )

@@ -79,6 +79,7 @@ REMINDER_WINDOW = datetime.timedelta(days=30)
 
 _TEMPLATES = "meetings/mail/"
 _STATE = "_meetings_notice_state"
+_RENDERED = "_meetings_notice_rendered"
 
 
 # --- publishing -----------------------------------------------------------------------------
@@ -247,7 +248,6 @@ def _meeting_context(
         "visible": visible,
         "body_name": meeting.body.name,
         "meeting_url": meeting_url if access.can_see_meeting else "",
-        "recipient": recipient,
     }
     if not visible:
         return context, context["meeting_url"]
@@ -296,22 +296,44 @@ def _render(name: str, context: dict[str, Any], url: str) -> RenderedMail:
     return render_mail(f"{_TEMPLATES}{name}", context, url=url)
 
 
+def _render_meeting_notice(
+    notice: Any, recipient: Recipient, *, name: str, document: str
+) -> RenderedMail:
+    """The mail for `recipient`, rendered once per kind of reader: everyone who may see the same
+    thing gets the same content (the engine adds the per-recipient links), so a notice to
+    10,000 subscribers renders its templates a handful of times, not 10,000."""
+    state = _load_state(notice)
+    user = _user_of(recipient)
+    if state.meeting is None:
+        key: tuple[Any, ...] = (name,)
+    else:
+        is_member = user is not None and user.pk in state.member_user_ids
+        key = (name, _access(state, user), is_member)
+    rendered: dict[tuple[Any, ...], RenderedMail] = notice.__dict__.setdefault(_RENDERED, {})
+    mail = rendered.get(key)
+    if mail is None:
+        with translation.override(settings.LANGUAGE_CODE):
+            context, url = _meeting_context(notice, recipient, document=document)
+            mail = rendered[key] = _render(name, context, url)
+    return mail
+
+
 def render_agenda_published(notice: Any, recipient: Recipient) -> RenderedMail:
-    with translation.override(settings.LANGUAGE_CODE):
-        context, url = _meeting_context(notice, recipient, document=DocumentKind.AGENDA)
-        return _render("agenda_published", context, url)
+    return _render_meeting_notice(
+        notice, recipient, name="agenda_published", document=DocumentKind.AGENDA
+    )
 
 
 def render_minutes_published(notice: Any, recipient: Recipient) -> RenderedMail:
-    with translation.override(settings.LANGUAGE_CODE):
-        context, url = _meeting_context(notice, recipient, document=DocumentKind.MINUTES)
-        return _render("minutes_published", context, url)
+    return _render_meeting_notice(
+        notice, recipient, name="minutes_published", document=DocumentKind.MINUTES
+    )
 
 
 def render_minutes_corrected(notice: Any, recipient: Recipient) -> RenderedMail:
-    with translation.override(settings.LANGUAGE_CODE):
-        context, url = _meeting_context(notice, recipient, document=DocumentKind.MINUTES)
-        return _render("minutes_corrected", context, url)
+    return _render_meeting_notice(
+        notice, recipient, name="minutes_corrected", document=DocumentKind.MINUTES
+    )
 
 
 # --- reminders to the secretariat -----------------------------------------------------------

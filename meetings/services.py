@@ -327,6 +327,60 @@ def agenda_item_add(
 ) -> AgendaItem:
     """Add an item at the end of the agenda, or a sub-item at the end of `parent`'s."""
     _require_editor(by)
+    return _item_insert(
+        meeting=meeting,
+        title=title,
+        kind=kind,
+        case_text=case_text,
+        presenter=presenter,
+        recommendation=recommendation,
+        is_closed=is_closed,
+        parent=parent,
+        follows_up=follows_up,
+    )
+
+
+@transaction.atomic
+def agenda_item_add_for_process(
+    *,
+    meeting: Meeting,
+    title: str,
+    kind: str = ItemKind.DECISION,
+    case_text: str = "",
+    recommendation: str = "",
+    is_closed: bool = False,
+) -> AgendaItem:
+    """Add an item that a procedure puts on the agenda, not a person (a written round with an
+    objection goes to the body's next meeting). Only a draft agenda is changed this way: what
+    members have already received is changed by the secretariat, not by a background task."""
+    meeting = _lock(meeting)
+    if meeting.state != MeetingState.DRAFT:
+        raise ValidationError(
+            _("Dagsordenen er offentliggjort; punktet skal tilføjes af sekretariatet."),
+            code="agenda_published",
+        )
+    return _item_insert(
+        meeting=meeting,
+        title=title,
+        kind=kind,
+        case_text=case_text,
+        recommendation=recommendation,
+        is_closed=is_closed,
+    )
+
+
+def _item_insert(
+    *,
+    meeting: Meeting,
+    title: str,
+    kind: str,
+    case_text: str = "",
+    presenter: str = "",
+    recommendation: str = "",
+    is_closed: bool = False,
+    parent: AgendaItem | None = None,
+    follows_up: AgendaItem | None = None,
+) -> AgendaItem:
     meeting = _lock(meeting)
     _require_agenda_editable(meeting)
     _check_follows_up(meeting, follows_up)

@@ -9,25 +9,21 @@ the agenda list is swapped in place when an item is moved or removed.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
 from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.models import AnonymousUser
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.uploadedfile import UploadedFile
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, QueryDict
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
+from core.gates import permission_required, posted, posted_files
 from meetings import services
 from meetings.forms import (
     AgendaItemForm,
@@ -50,35 +46,12 @@ from meetings.permissions import can_edit_meetings
 from meetings.visibility import meeting_visibility, visible_agenda
 from organizations.models import Body, Person
 
-View = Callable[..., HttpResponseBase]
-
-
-def secretariat_required(view: View) -> View:
-    """Login required, then can_edit_meetings(user), else 403. The one gate for this file."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not can_edit_meetings(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
+secretariat_required = permission_required(can_edit_meetings)
 
 
 def _staff(request: HttpRequest) -> User:
     """The logged-in secretary (the gate has let only them through)."""
     return cast(User, request.user)
-
-
-def _posted(request: HttpRequest) -> QueryDict | None:
-    """The POST data to bind a form to, also when it is empty (so its errors are shown)."""
-    return request.POST if request.method == "POST" else None
-
-
-def _posted_files(request: HttpRequest) -> MultiValueDict[str, UploadedFile] | None:
-    return request.FILES if request.method == "POST" else None
 
 
 def _is_htmx(request: HttpRequest) -> bool:
@@ -132,7 +105,7 @@ def staff_index(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def create(request: HttpRequest, slug: str) -> HttpResponse:
     body = get_object_or_404(Body, slug=slug)
-    form = MeetingForm(_posted(request), initial={"title": body.name})
+    form = MeetingForm(posted(request), initial={"title": body.name})
     if request.method == "POST" and form.is_valid():
         try:
             meeting = services.meeting_create(
@@ -152,7 +125,7 @@ def create(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _meeting(pk)
-    form = MeetingForm(_posted(request), meeting=meeting)
+    form = MeetingForm(posted(request), meeting=meeting)
     if request.method == "POST" and form.is_valid():
         try:
             services.meeting_update(meeting=meeting, by=_staff(request), **form.service_kwargs())
@@ -314,7 +287,7 @@ def item_add(request: HttpRequest, pk: int) -> HttpResponse:
             raise Http404
         parent = get_object_or_404(AgendaItem, pk=parent_id, meeting=meeting, parent__isnull=True)
     initial = {"parent": parent.pk} if parent else None
-    form = AgendaItemForm(_posted(request), meeting=meeting, initial=initial)
+    form = AgendaItemForm(posted(request), meeting=meeting, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             item = services.agenda_item_add(
@@ -334,7 +307,7 @@ def item_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def item_edit(request: HttpRequest, pk: int) -> HttpResponse:
     item = _item(pk)
-    form = AgendaItemForm(_posted(request), meeting=item.meeting, item=item)
+    form = AgendaItemForm(posted(request), meeting=item.meeting, item=item)
     if request.method == "POST" and form.is_valid():
         try:
             services.agenda_item_update(item=item, by=_staff(request), **form.service_kwargs())
@@ -395,7 +368,7 @@ def item_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
     item = _item(pk)
-    form = AttachmentForm(_posted(request), _posted_files(request))
+    form = AttachmentForm(posted(request), posted_files(request))
     if request.method == "POST" and form.is_valid():
         try:
             attachment = services.attachment_add(
@@ -557,7 +530,7 @@ def minutes(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _meeting(pk)
     if meeting.state == MeetingState.MINUTES_PUBLISHED:
         return redirect("meetings:correct_minutes", meeting.pk)
-    form = MinutesForm(_posted(request), items=_items_in_order(meeting))
+    form = MinutesForm(posted(request), items=_items_in_order(meeting))
     if request.method == "POST" and form.is_valid():
         by = _staff(request)
         try:
@@ -605,7 +578,7 @@ def correct_minutes(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _meeting(pk)
     if meeting.state != MeetingState.MINUTES_PUBLISHED:
         return redirect("meetings:minutes", meeting.pk)
-    form = MinutesForm(_posted(request), items=_items_in_order(meeting), with_reason=True)
+    form = MinutesForm(posted(request), items=_items_in_order(meeting), with_reason=True)
     if request.method == "POST" and form.is_valid():
         try:
             services.minutes_correct(

@@ -11,18 +11,15 @@ from __future__ import annotations
 
 import calendar
 import datetime
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -32,6 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.gates import permission_required
 from meetings.models import Milestone
 from meetings.permissions import can_edit_meetings
 from meetings.visibility import meetings_visible_to
@@ -49,7 +47,6 @@ __all__ = [
     "wheel_year",
 ]
 
-View = Callable[..., HttpResponseBase]
 
 FIRST_YEAR = 2000
 LAST_YEAR = 2100
@@ -205,18 +202,7 @@ def milestone_remove(*, milestone: Milestone, by: Any) -> None:
 # --- milestones: the secretariat's pages --------------------------------------------------------
 
 
-def secretariat_required(view: View) -> View:
-    """Login required, then can_edit_meetings(user), else 403. The one gate for these pages."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not can_edit_meetings(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
+secretariat_required = permission_required(can_edit_meetings)
 
 
 def _month_url(month: int) -> str:

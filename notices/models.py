@@ -100,6 +100,9 @@ class Notice(models.Model):
     topic = models.CharField(_("emne"), max_length=200)
     kind = models.CharField(_("slags"), max_length=100)
     payload = models.JSONField(_("data"), default=dict, blank=True)
+    # People the notice is addressed to whatever their subscriptions ([email, user id] pairs),
+    # e.g. the respondents of a written round; they cannot opt out of what they are asked.
+    addressees = models.JSONField(_("adressater"), default=list, blank=True)
     created_at = models.DateTimeField(_("oprettet"), auto_now_add=True, db_index=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -78,15 +78,29 @@ def backoff_seconds(attempts: int) -> int:
 
 
 def notice_publish(
-    *, topic: str, kind: str, payload: Mapping[str, Any] | None = None, by: Any | None = None
+    *,
+    topic: str,
+    kind: str,
+    payload: Mapping[str, Any] | None = None,
+    by: Any | None = None,
+    addressees: Iterable[Recipient] = (),
 ) -> Notice:
     """Record that something was published on `topic`, in the caller's transaction.
 
     The fan-out starts when that transaction commits; if the broker is down then, the sweep
     starts it later. `payload` holds plain ids for the renderer of `kind` (no objects).
+    `addressees` get the notice besides the topic's subscribers and default recipients, once
+    each, whatever their subscriptions say (a respondent is told the result of their round).
     """
     registry.renderer_for(kind)  # an unknown kind fails here, in the publisher, not in a worker
-    notice = Notice(topic=topic, kind=kind, payload=dict(payload or {}), created_by=by)
+    named: list[list[Any]] = []
+    for recipient in addressees:
+        email = recipient.email.strip().lower()
+        if email and email not in {e for e, _u in named}:
+            named.append([email, getattr(recipient.user, "pk", None)])
+    notice = Notice(
+        topic=topic, kind=kind, payload=dict(payload or {}), created_by=by, addressees=named
+    )
     notice.full_clean()
     notice.save()
     notice_id = notice.pk
@@ -94,9 +108,16 @@ def notice_publish(
     return notice
 
 
-def _recipients(topic: str) -> Iterator[tuple[str, int | None]]:
-    """(email, user id) of everyone who gets the topic's notices as they happen, once each."""
+def _recipients(
+    topic: str, addressees: Sequence[Sequence[Any]] = ()
+) -> Iterator[tuple[str, int | None]]:
+    """(email, user id) of everyone who gets the topic's notices as they happen, once each:
+    the notice's addressees, the topic's subscribers, its default recipients."""
     seen: set[str] = set()
+    for email, user_id in addressees:
+        if email not in seen:
+            seen.add(email)
+            yield email, user_id
     subscribers = (
         Subscription.objects.filter(
             topic=topic,
@@ -107,6 +128,8 @@ def _recipients(topic: str) -> Iterator[tuple[str, int | None]]:
         .values_list("email", "user_id")
     )
     for email, user_id in subscribers.iterator(chunk_size=2000):
+        if email in seen:
+            continue
         seen.add(email)
         yield email, user_id
     defaults = list(registry.default_recipients(topic))
@@ -133,12 +156,16 @@ def notice_fan_out(*, notice_id: int) -> list[list[int]]:
     Idempotent: the rows are unique per (notice, email) and inserted ignoring conflicts, and a
     notice already fanned out is not fanned out again (new subscribers do not get old news).
     """
-    notice = Notice.objects.filter(pk=notice_id).only("id", "topic", "fanned_out_at").first()
+    notice = (
+        Notice.objects.filter(pk=notice_id)
+        .only("id", "topic", "addressees", "fanned_out_at")
+        .first()
+    )
     if notice is None:
         return []
     if notice.fanned_out_at is None:
         with transaction.atomic():
-            for chunk in _chunks(_recipients(notice.topic), 1000):
+            for chunk in _chunks(_recipients(notice.topic, notice.addressees), 1000):
                 Delivery.objects.bulk_create(
                     [Delivery(notice_id=notice_id, email=e, user_id=u) for e, u in chunk],
                     ignore_conflicts=True,

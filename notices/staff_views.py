@@ -6,40 +6,22 @@ everybody else gets 403 (the same gate as the organisation's staff pages).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
-
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from core.gates import permission_required
 from core.permissions import is_secretariat
 from notices import selectors, services
 from notices.models import Notice
 
-View = Callable[..., HttpResponseBase]
-
 NOTICES_PER_PAGE = 50
 
 
-def secretariat_required(view: View) -> View:
-    """Login required, then is_secretariat(user), else 403."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not is_secretariat(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
+secretariat_required = permission_required(is_secretariat)
 
 
 @secretariat_required

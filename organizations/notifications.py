@@ -1,4 +1,5 @@
-"""The bodies' topics for the notices engine: "body:<id>:agenda" and "body:<id>:minutes".
+"""The bodies' topics for the notices engine: "body:<id>:agenda", "body:<id>:minutes" and
+"body:<id>:rounds" (results of written rounds).
 
 Anyone may subscribe to a body's topics; the body's members get them without subscribing (the
 engine applies their opt-outs: a Subscription row for (email, topic) that is not pending decides).
@@ -20,6 +21,8 @@ from organizations.models import Body, Membership, Person
 FAMILY = "body"
 AGENDA = "agenda"
 MINUTES = "minutes"
+ROUNDS = "rounds"
+WHATS = (AGENDA, MINUTES, ROUNDS)
 
 # Body names for the topic labels, which the engine asks for once per mail: kept briefly, so a
 # mass send costs one query per body rather than one per recipient, and a renamed body shows its
@@ -29,17 +32,19 @@ _names: dict[int, tuple[float, str | None]] = {}
 
 
 def body_topic(body_id: int, what: str) -> str:
-    """The topic key of a body's agendas (`AGENDA`) or minutes (`MINUTES`)."""
+    """The topic key of a body's agendas (`AGENDA`), minutes (`MINUTES`) or written rounds'
+    results (`ROUNDS`)."""
     return f"{FAMILY}:{body_id}:{what}"
 
 
 def parse_body_topic(topic: str) -> tuple[int, str] | None:
-    """(body id, "agenda" / "minutes" / "") of a body topic key; None if it is not one."""
+    """(body id, "agenda" / "minutes" / "rounds" / "") of a body topic key; None if it is not
+    one."""
     parts = topic.split(":")
     if len(parts) not in (2, 3) or parts[0] != FAMILY or not parts[1].isdigit():
         return None
     what = parts[2] if len(parts) == 3 else ""
-    if what not in ("", AGENDA, MINUTES):
+    if what not in ("", *WHATS):
         return None
     return int(parts[1]), what
 
@@ -67,15 +72,17 @@ def body_topic_label(topic: str) -> str:
         return _("Dagsordener fra %(body)s") % {"body": name}
     if what == MINUTES:
         return _("Referater fra %(body)s") % {"body": name}
+    if what == ROUNDS:
+        return _("Skriftlige høringer i %(body)s") % {"body": name}
     return _("Nyt fra %(body)s") % {"body": name}
 
 
 def body_members(topic: str) -> Iterable[Recipient]:
     """The body's active members today with an e-mail address (the person's own, else their
-    login's), with their login when it is active: they get the body's agendas and minutes
-    without subscribing. One query."""
+    login's), with their login when it is active: they get the body's agendas, minutes and
+    rounds' results without subscribing. One query."""
     parsed = parse_body_topic(topic)
-    if parsed is None or parsed[1] not in (AGENDA, MINUTES):
+    if parsed is None or parsed[1] not in WHATS:
         return []
     body_id = parsed[0]
     active = Membership.objects.active_on(timezone.localdate()).filter(body_id=body_id)

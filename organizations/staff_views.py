@@ -7,14 +7,12 @@ page, everybody else who may not edit the organisation gets 403.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -22,6 +20,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.gates import permission_required
 from core.importing import ImportResult
 from notices.forms import SubscriberImportForm
 from notices.services import subscribers_import
@@ -40,23 +39,10 @@ from organizations.models import Body, Membership, Person
 from organizations.permissions import can_edit_organisation
 from organizations.subscribe_section import body_topic_names
 
-View = Callable[..., HttpResponseBase]
-
 PEOPLE_ON_INDEX = 100
 
 
-def secretariat_required(view: View) -> View:
-    """Login required, then can_edit_organisation(user), else 403. The one gate for this file."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not can_edit_organisation(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
+secretariat_required = permission_required(can_edit_organisation)
 
 
 def _memberships(**filters: Any) -> list[Membership]:

@@ -18,14 +18,15 @@ from core.importing import normalise
 from notices.models import Frequency
 from organizations.extensions import BodySection, register_body_section
 from organizations.models import Body
-from organizations.notifications import AGENDA, MINUTES, body_topic
+from organizations.notifications import AGENDA, MINUTES, ROUNDS, body_topic
 from organizations.permissions import is_member_of
 
 
 def body_topics(body: Body | int) -> list[str]:
-    """The topic keys of a body's agendas and minutes (see organizations.notifications)."""
+    """The topic keys of a body's agendas, minutes and written rounds' results (see
+    organizations.notifications)."""
     body_id = body if isinstance(body, int) else body.pk
-    return [body_topic(body_id, AGENDA), body_topic(body_id, MINUTES)]
+    return [body_topic(body_id, what) for what in (AGENDA, MINUTES, ROUNDS)]
 
 
 def body_topic_names() -> dict[str, list[str]]:
@@ -54,7 +55,11 @@ def follow_box_context(request: HttpRequest, body: Body) -> dict[str, Any]:
         "hidden": False,
         "title": _("Følg %(body)s") % {"body": body.display_short_name},
         "heading_id": "follow-heading",
-        "topics": [(topics[0], _("Dagsordener")), (topics[1], _("Referater"))],
+        "topics": [
+            (topics[0], _("Dagsordener")),
+            (topics[1], _("Referater")),
+            (topics[2], _("Resultater af skriftlige høringer")),
+        ],
         "email": user.email if user.is_authenticated else "",
         "frequencies": Frequency.choices,
         "action": f"{reverse('notices:subscribe')}?{urlencode([('emne', t) for t in topics])}",

@@ -13,6 +13,7 @@ urlpatterns = [
     path("abonnement/", include("notices.urls")),
     path("organisation/", include("organizations.urls")),
     path("moeder/", include("meetings.urls")),
+    path("hoeringer/", include("rounds.urls")),
     path("tilbud/", include("offers.urls")),
     path("takster/", include("tariffs.urls")),
     path("soeg/", portal_views.search, name="search"),

@@ -11,6 +11,7 @@ from notices import selectors as notice_selectors
 from notices import views as notice_views
 from organizations import selectors as org_selectors
 from organizations.subscribe_section import body_topics
+from rounds import selectors as round_selectors
 
 
 @require_GET
@@ -28,8 +29,9 @@ def search(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def profile(request: HttpRequest) -> HttpResponse:
-    """Roles, the subscriptions of the user's verified addresses, and the mails the user gets
-    as a member of a body (which they may decline). The forms post to the notices app."""
+    """Roles, the open written rounds the user is asked in (or may answer in as a substitute),
+    the subscriptions of the user's verified addresses, and the mails the user gets as a member
+    of a body (which they may decline). The forms post to the notices app."""
     user = request.user
     roles = org_selectors.roles_for_user(user)
     member_topics = [
@@ -40,6 +42,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     addresses = notice_selectors.verified_addresses(user)
     context = {
         "roles": roles,
+        "rounds_to_answer": round_selectors.rounds_to_answer(user),
         "subscriptions": notice_views.profile_subscription_rows(user),
         "member_topics": notice_selectors.default_topics_for_user(user, addresses, member_topics),
     }

@@ -37,6 +37,10 @@ def minutes(world: World) -> str:
     return f"body:{world.body_a.pk}:minutes"
 
 
+def rounds(world: World) -> str:
+    return f"body:{world.body_a.pk}:rounds"
+
+
 def follow_action(html: str) -> str:
     """The action of the "Følg" box's form on a body page."""
     match = re.search(
@@ -66,9 +70,11 @@ def test_every_public_body_page_has_a_follow_box(world: World, anonymous_client:
     html = anonymous_client.get(world.body_a.get_absolute_url()).text
     assert "Følg FU" in html
     assert "Dagsordener" in html and "Referater" in html
+    assert "Resultater af skriftlige høringer" in html
     action = follow_action(html)
     assert action.startswith(reverse("notices:subscribe"))
     assert f"emne={agenda(world).replace(':', '%3A')}" in action
+    assert f"emne={rounds(world).replace(':', '%3A')}" in action
     assert 'name="frequency"' in html and 'value="weekly"' in html
 
 
@@ -471,10 +477,13 @@ def test_an_import_with_consent_maps_bodies_to_topics_and_records_who(
     assert {(r.email, r.topic) for r in rows} == {
         ("anna@example.dk", agenda(world)),
         ("anna@example.dk", minutes(world)),
+        ("anna@example.dk", rounds(world)),
         ("anna@example.dk", f"body:{world.body_b.pk}:agenda"),
         ("anna@example.dk", f"body:{world.body_b.pk}:minutes"),
+        ("anna@example.dk", f"body:{world.body_b.pk}:rounds"),
         ("bo@example.dk", agenda(world)),
         ("bo@example.dk", minutes(world)),
+        ("bo@example.dk", rounds(world)),
     }
     for row in rows:
         assert (row.status, row.consent, row.frequency) == (

@@ -13,6 +13,7 @@ from urllib.parse import unquote, urlparse
 
 import dj_database_url
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from rammeaftale.env import env_bool, env_int, env_list, env_str, env_url
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
     "notices",
     "organizations",
     "meetings",
+    "rounds",
     "offers",
     "tariffs",
 ]
@@ -258,6 +260,7 @@ STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("dkfds", BASE_DIR / "node_modules" / "dkfds" / "dist"),
     ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
+    ("vendor/chartjs", BASE_DIR / "node_modules" / "chart.js" / "dist"),
 ]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
@@ -340,4 +343,33 @@ CELERY_BEAT_SCHEDULE["notices-digest-weekly"] = {
 CELERY_BEAT_SCHEDULE["meetings-minutes-reminders"] = {
     "task": "meetings.tasks.minutes_reminders",
     "schedule": crontab(minute=17),
+}
+
+# --- written rounds (skriftlig høring) -------------------------------------------------------
+
+# Which of the `holidays` package's Danish categories are closed days: "public" or
+# "public,optional" (adds Grundlovsdag, 1 May, 24 and 31 December).
+WORKING_DAYS_HOLIDAY_CATEGORIES = env_list("WORKING_DAYS_HOLIDAY_CATEGORIES", ["public"])
+if not WORKING_DAYS_HOLIDAY_CATEGORIES or not set(WORKING_DAYS_HOLIDAY_CATEGORIES) <= {
+    "public",
+    "optional",
+}:
+    raise ImproperlyConfigured(
+        'WORKING_DAYS_HOLIDAY_CATEGORIES must be "public" or "public,optional"'
+    )
+# The default answer period of a written round, in working days, and the time of day it ends.
+ROUNDS_DEFAULT_WORKING_DAYS = env_int("ROUNDS_DEFAULT_WORKING_DAYS", 10, minimum=1)
+ROUNDS_DEADLINE_HOUR = env_int("ROUNDS_DEADLINE_HOUR", 12, minimum=0)
+# The automatic reminder goes to respondents who have not answered this many hours before the
+# deadline (once per round); 0 turns it off.
+ROUNDS_REMINDER_HOURS = env_int("ROUNDS_REMINDER_HOURS", 48, minimum=0)
+# Rounds past their deadline are resolved, and reminders sent, by this task every minute.
+CELERY_BEAT_SCHEDULE["rounds-tick"] = {"task": "rounds.tasks.tick", "schedule": 60.0}
+
+# --- offers --------------------------------------------------------------------------------------
+
+# Confirmed openings, closures and takeovers change the offer's status/operator on their date.
+CELERY_BEAT_SCHEDULE["offers-apply-due-events"] = {
+    "task": "offers.tasks.apply_due_events",
+    "schedule": crontab(hour=0, minute=20),
 }

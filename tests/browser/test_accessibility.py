@@ -36,3 +36,15 @@ def test_meeting_pages_have_no_accessibility_violations(seeded, page):
         response = page.goto(path)
         assert response.status == 200, path
         assert axe_violations(page) == [], path
+
+
+def test_round_pages_have_no_accessibility_violations(seeded, page):
+    from rounds.models import RoundState, WrittenRound
+
+    # DASSOS's approved round from rounds/demo.py: the outcome as the public reads it.
+    round_ = WrittenRound.objects.filter(state=RoundState.APPROVED, is_confidential=False).first()
+    assert round_ is not None
+    for path in ["/hoeringer/", f"/hoeringer/{round_.pk}/"]:
+        response = page.goto(path)
+        assert response.status == 200, path
+        assert axe_violations(page) == [], path

@@ -28,6 +28,7 @@ def test_a_visitor_follows_fu_and_confirms_from_the_mail(page: Any, transactiona
     assert axe_violations(page) == []
     box.get_by_label("Din e-mailadresse").fill("borger@example.dk")
     box.get_by_label("Referater").uncheck()
+    box.get_by_label("Resultater af skriftlige høringer").uncheck()
     box.get_by_label("Hvor ofte vil du have mail?").select_option(label="Ugentligt overblik")
     box.get_by_role("button", name="Følg FU").click()
 

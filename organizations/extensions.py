@@ -1,7 +1,8 @@
 """Hooks through which the apps above `organizations` add to its pages.
 
-The organisation app knows nothing of meetings or written rounds; those apps register a
-section here (in their AppConfig.ready) and the body page renders every registered section.
+The organisation app knows nothing of meetings, written rounds or offers; those apps register a
+section here (in their AppConfig.ready) and the body and municipality pages render every
+registered section.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from organizations.models import Body
+from organizations.models import Body, Municipality
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,31 @@ class BodySection:
 
 
 _body_sections: dict[str, BodySection] = {}
+_municipality_sections: dict[str, MunicipalitySection] = {}
+
+
+@dataclass(frozen=True)
+class MunicipalitySection:
+    """A section on a municipality's page (the offers it operates, its capacity by area)."""
+
+    key: str
+    template_name: str
+    context: Callable[[HttpRequest, Municipality], dict[str, Any]]
+    order: int = 100
+
+
+def register_municipality_section(section: MunicipalitySection) -> None:
+    _municipality_sections[section.key] = section
+
+
+def render_municipality_sections(
+    request: HttpRequest, municipality: Municipality
+) -> list[tuple[str, dict[str, Any]]]:
+    """(template name, context) for each registered section, in order."""
+    return [
+        (section.template_name, section.context(request, municipality))
+        for section in sorted(_municipality_sections.values(), key=lambda s: (s.order, s.key))
+    ]
 
 
 def register_body_section(section: BodySection) -> None:

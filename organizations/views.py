@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from organizations import selectors
-from organizations.extensions import render_body_sections
+from organizations.extensions import render_body_sections, render_municipality_sections
 from organizations.forms import CompositionDateForm
 from organizations.permissions import can_see_contact_details
 
@@ -70,6 +70,7 @@ def municipality_detail(request: HttpRequest, code: str) -> HttpResponse:
             "page": page,
             "municipality": page.municipality,
             "show_contact_details": can_see_contact_details(request.user),
+            "sections": render_municipality_sections(request, page.municipality),
         },
     )
 

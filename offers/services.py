@@ -415,7 +415,7 @@ def event_confirm(
     if not system and not can_confirm_events(by):
         raise PermissionDenied(_("Kun sekretariatet kan bekræfte ændringer."))
     event = (
-        LifecycleEvent.objects.select_for_update()
+        LifecycleEvent.objects.select_for_update(of=("self",))
         .select_related("offer__operator_municipality", "offer__location", "legal_basis")
         .get(pk=event.pk)
     )

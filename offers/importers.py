@@ -19,18 +19,15 @@ Re-importing the same file changes nothing.
 
 from __future__ import annotations
 
-import csv
 import datetime
 import hashlib
 import io
 import logging
 import re
-import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import openpyxl
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -40,9 +37,9 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl.utils.exceptions import InvalidFileException
 
 from core.importing import (
+    XLSX_MAX_UNPACKED_BYTES,
     CellError,
     Column,
     CsvRow,
@@ -54,6 +51,7 @@ from core.importing import (
     normalise,
     read_csv,
     read_upload,
+    xlsx_as_csv,
 )
 from meetings.attachments import FILE_TYPES, XLSX, detect_content_type
 from offers import rules
@@ -79,15 +77,11 @@ logger = logging.getLogger(__name__)
 
 CSV_FORMAT = "csv"
 XLSX_FORMAT = "xlsx"
-# An XLSX is a ZIP: what it may unpack to, and how many rows it may have (against zip bombs).
-XLSX_MAX_UNPACKED_BYTES = 100 * 1024 * 1024
-MAX_ROWS = 20_000
 # How often (in rows) the progress of a running import is written.
 PROGRESS_EVERY = 25
 # A running import whose worker has been silent this long is taken over by the next attempt.
 STALE_AFTER = datetime.timedelta(seconds=int(getattr(settings, "CELERY_TASK_TIME_LIMIT", 360)) * 2)
 
-_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 
 # --- the columns ---------------------------------------------------------------------------------
 
@@ -208,74 +202,12 @@ def file_format_of(data: bytes) -> str:
     return CSV_FORMAT
 
 
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "ja" if value else "nej"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime.datetime):
-        return value.date().isoformat()
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return _CONTROL.sub(" ", str(value))
-
-
-def _xlsx_as_csv(data: bytes) -> bytes:
-    """The first sheet of a workbook as CSV (';', UTF-8), row for row, so that the row numbers
-    in messages are the sheet's and the header is mapped as in a CSV file."""
-    unreadable = ImportFileError.whole_file(
-        _(
-            "Regnearket kan ikke læses. Gem det igen i Excel som »Excel-projektmappe (.xlsx)«, "
-            "eller gem det som »CSV UTF-8«."
-        )
-    )
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError):
-        raise unreadable from None
-    if unpacked > XLSX_MAX_UNPACKED_BYTES:
-        raise ImportFileError.whole_file(
-            _("Regnearket er for stort. Del det op i flere filer, og importér dem hver for sig.")
-        )
-    try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError):
-        raise unreadable from None
-    rows: list[list[str]] = []
-    try:
-        if not workbook.worksheets:
-            raise ImportFileError.whole_file(_("Regnearket har ingen ark."))
-        sheet = workbook.worksheets[0]
-        # Some programs write a wrong used range ("A1"); read the rows that are there instead.
-        sheet.reset_dimensions()
-        for index, values in enumerate(sheet.iter_rows(values_only=True)):
-            if index > MAX_ROWS:
-                raise ImportFileError.whole_file(
-                    _("Regnearket har mere end %(max)d rækker. Del det op i flere filer.")
-                    % {"max": MAX_ROWS}
-                )
-            rows.append([_cell_text(value) for value in values])
-    except (KeyError, ValueError, TypeError, zipfile.BadZipFile, OSError):
-        raise unreadable from None
-    finally:
-        workbook.close()
-    width = max((len(row) for row in rows), default=0)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\n")
-    for row in rows:
-        writer.writerow(row + [""] * (width - len(row)))
-    return buffer.getvalue().encode("utf-8")
-
-
 def read_offer_file(data: bytes) -> tuple[str, CsvTable]:
     """The file's format and its rows (not yet validated). Raises ImportFileError."""
     file_format = file_format_of(data)
     if file_format == XLSX_FORMAT:
         return file_format, read_csv(
-            _xlsx_as_csv(data), columns=COLUMNS, max_bytes=XLSX_MAX_UNPACKED_BYTES
+            xlsx_as_csv(data), columns=COLUMNS, max_bytes=XLSX_MAX_UNPACKED_BYTES
         )
     return file_format, read_csv(data, columns=COLUMNS)
 

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 
 from core.gates import permission_required
 from offers import exports, selectors
+from offers.extensions import render_offer_sections
 from offers.permissions import can_manage_offers
 
 
@@ -38,7 +39,15 @@ def export_xlsx(request: HttpRequest) -> HttpResponse:
 @require_GET
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     page = selectors.offer_page(request.user, pk)
-    return render(request, "offers/detail.html", {"page": page, "offer": page.offer})
+    return render(
+        request,
+        "offers/detail.html",
+        {
+            "page": page,
+            "offer": page.offer,
+            "sections": render_offer_sections(request, page.offer),
+        },
+    )
 
 
 @require_GET

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "django_filters",
     "django_htmx",
+    "simple_history",
     "core",
     "accounts",
     "notices",
@@ -72,6 +73,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.SecretariatMFAMiddleware",
+    # Records who made each change in django-simple-history (tariffs).
+    "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
 ROOT_URLCONF = "rammeaftale.urls"
@@ -372,4 +375,15 @@ CELERY_BEAT_SCHEDULE["rounds-tick"] = {"task": "rounds.tasks.tick", "schedule": 
 CELERY_BEAT_SCHEDULE["offers-apply-due-events"] = {
     "task": "offers.tasks.apply_due_events",
     "schedule": crontab(hour=0, minute=20),
+}
+
+# --- tariffs -------------------------------------------------------------------------------------
+
+# The body whose active members review tariffs with the secretariat (Takstgruppen).
+TARIFFS_REVIEW_BODY_SLUG = env_str("TARIFFS_REVIEW_BODY_SLUG", "takstgruppen")
+# Editors who have not submitted are reminded this many days before a year's deadline (once).
+TARIFFS_REMINDER_DAYS = env_int("TARIFFS_REMINDER_DAYS", 7, minimum=1)
+CELERY_BEAT_SCHEDULE["tariffs-reminders"] = {
+    "task": "tariffs.tasks.reminders",
+    "schedule": crontab(minute=37),
 }

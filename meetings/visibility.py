@@ -23,7 +23,7 @@ Callers ask `meeting_visibility` once per meeting and pass the answer on, then r
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
@@ -300,6 +300,20 @@ def visible_item(user: Any, item: AgendaItem, access: MeetingAccess | None = Non
     _check_access(access, item.meeting_id)
     follow_ups = _follow_up_accesses(user, [item])
     return _view(item, access, closed=_is_closed(item), follow_ups=follow_ups)
+
+
+def visible_items(
+    user: Any, items: Sequence[AgendaItem], accesses: Mapping[int, MeetingAccess]
+) -> list[ItemView]:
+    """`visible_item` for many items of several meetings (`accesses` from
+    `meetings_visibility`): the follow-up check runs once for all of them, not per item."""
+    follow_ups = _follow_up_accesses(user, items)
+    views: list[ItemView] = []
+    for item in items:
+        access = accesses[item.meeting_id]
+        _check_access(access, item.meeting_id)
+        views.append(_view(item, access, closed=_is_closed(item), follow_ups=follow_ups))
+    return views
 
 
 def visible_agenda(

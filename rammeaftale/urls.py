@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from api.api import api
 from core import views as core_views
 from rammeaftale import views as portal_views
 
@@ -17,5 +18,6 @@ urlpatterns = [
     path("tilbud/", include("offers.urls")),
     path("takster/", include("tariffs.urls")),
     path("soeg/", portal_views.search, name="search"),
+    path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

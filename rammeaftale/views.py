@@ -12,6 +12,7 @@ from notices import views as notice_views
 from organizations import selectors as org_selectors
 from organizations.subscribe_section import body_topics
 from rounds import selectors as round_selectors
+from search.pages import search_page_context
 
 
 @require_GET
@@ -21,9 +22,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()[:200]
-    results = org_selectors.search_organisation(query) if query else None
-    return render(request, "search.html", {"query": query, "results": results})
+    """The "Søg" page: the whole record as the user may see it (search.selectors.search)."""
+    return render(request, "search.html", search_page_context(request))
 
 
 @login_required

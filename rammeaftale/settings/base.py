@@ -7,6 +7,7 @@ cache, SMTP_URL to a real mail server. See docs/configuration.md.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -58,6 +59,10 @@ INSTALLED_APPS = [
     "rounds",
     "offers",
     "tariffs",
+    # django-ninja as an app so its docs page serves Swagger UI from our static files, no CDN.
+    "ninja",
+    "api",
+    "search",
 ]
 
 MIDDLEWARE = [
@@ -387,3 +392,13 @@ CELERY_BEAT_SCHEDULE["tariffs-reminders"] = {
     "task": "tariffs.tasks.reminders",
     "schedule": crontab(minute=37),
 }
+
+# --- open data API -------------------------------------------------------------------------------
+
+# Anonymous clients: at most this many requests per IP address in a fixed window
+# ("<n>/sec", "<n>/min", "<n>/hour" or "<n>/day"), counted in the default cache.
+API_ANON_RATE = env_str("API_ANON_RATE", "120/min")
+if not re.fullmatch(r"[1-9][0-9]*/(sec|min|hour|day)", API_ANON_RATE):
+    raise ImproperlyConfigured('API_ANON_RATE must look like "120/min" (sec, min, hour or day)')
+# Largest page a client may ask for with ?limit=.
+API_MAX_PAGE_SIZE = 100

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SearchConfig(AppConfig):
+    name = "search"
+    verbose_name = _("Søgning")
+
+    def ready(self) -> None:
+        # The index follows its sources: saves and deletes of the searchable models.
+        from search import signals
+
+        signals.connect()

@@ -1,0 +1,356 @@
+"""Building and keeping the search index: documents from the source objects.
+
+Every function here is idempotent: it computes the documents a source should have, compares
+them with the stored ones and writes only the difference (so a reindex of an up-to-date index
+writes nothing). On PostgreSQL the weighted vector (config "danish": title A, summary B, text C)
+is set in the same pass for the documents that changed.
+"""
+
+from __future__ import annotations
+
+import datetime
+import html
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.postgres.search import SearchVector
+from django.db import connection, transaction
+from django.db.models import Q, QuerySet
+from django.db.models.expressions import CombinedExpression
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import strip_tags
+
+from meetings.models import AgendaItem, Attachment, Meeting
+from offers.models import Offer
+from organizations.models import Body
+from rounds.models import WrittenRound
+from search.models import DocumentKind, SearchDocument
+
+__all__ = [
+    "BATCH_SIZE",
+    "HIGHLIGHT_START",
+    "HIGHLIGHT_STOP",
+    "index_attachments",
+    "index_bodies",
+    "index_items",
+    "index_meetings",
+    "index_offers",
+    "index_rounds",
+    "plain_text",
+    "reindex_all",
+]
+
+BATCH_SIZE = 500
+# Markers the snippet builder turns into <mark>; removed from every stored text so a source
+# cannot forge one.
+HIGHLIGHT_START = "\ue000"
+HIGHLIGHT_STOP = "\ue001"
+_MARKERS = str.maketrans({HIGHLIGHT_START: None, HIGHLIGHT_STOP: None})
+_SPACE = re.compile(r"\s+")
+_BLOCK_END = re.compile(r"</(p|li|h[1-6]|div|tr|td|th)>|<br\s*/?>", re.IGNORECASE)
+_CONTENT = ("url", "title", "summary", "text", "date", "year", "body_id", "municipality_id")
+
+
+def plain_text(value: str) -> str:
+    """Rich text as plain text: tags stripped, entities decoded, whitespace collapsed."""
+    if not value:
+        return ""
+    text = html.unescape(strip_tags(_BLOCK_END.sub(" ", value)))
+    return _SPACE.sub(" ", text.translate(_MARKERS)).strip()
+
+
+@dataclass(frozen=True, slots=True)
+class _Doc:
+    kind: str
+    object_id: int
+    url: str
+    title: str
+    summary: str = ""
+    text: str = ""
+    date: datetime.date | None = None
+    body_id: int | None = None
+    municipality_id: int | None = None
+
+    @property
+    def year(self) -> int | None:
+        return self.date.year if self.date is not None else None
+
+
+def _values(doc: _Doc) -> dict[str, object]:
+    return {
+        "url": doc.url,
+        "title": plain_text(doc.title)[:400],
+        "summary": doc.summary,
+        "text": doc.text,
+        "date": doc.date,
+        "year": doc.year,
+        "body_id": doc.body_id,
+        "municipality_id": doc.municipality_id,
+    }
+
+
+def _vector() -> CombinedExpression:
+    return (
+        SearchVector("title", weight="A", config="danish")
+        + SearchVector("summary", weight="B", config="danish")
+        + SearchVector("text", weight="C", config="danish")
+    )
+
+
+def _sync(kinds: Iterable[str], object_ids: Iterable[int], docs: Iterable[_Doc]) -> int:
+    """Make the stored documents of (`kinds` × `object_ids`) exactly `docs`; returns the number
+    of rows written."""
+    kinds, ids = list(kinds), list(set(object_ids))
+    if not ids:
+        return 0
+    wanted = {(doc.kind, doc.object_id): _values(doc) for doc in docs}
+    stored = {
+        (row.kind, row.object_id): row
+        for row in SearchDocument.objects.filter(kind__in=kinds, object_id__in=ids).defer("vector")
+    }
+    postgres = connection.vendor == "postgresql"
+    stale_vectors: set[int] = set()
+    if postgres and stored:
+        stale_vectors = set(
+            SearchDocument.objects.filter(
+                pk__in=[row.pk for row in stored.values()], vector__isnull=True
+            ).values_list("pk", flat=True)
+        )
+    create: list[SearchDocument] = []
+    update: list[SearchDocument] = []
+    for key, values in wanted.items():
+        row = stored.get(key)
+        if row is None:
+            create.append(SearchDocument(kind=key[0], object_id=key[1], **values))
+        elif any(getattr(row, name) != values[name] for name in _CONTENT) or (
+            row.pk in stale_vectors
+        ):
+            for name, value in values.items():
+                setattr(row, name, value)
+            update.append(row)
+    gone = [row.pk for key, row in stored.items() if key not in wanted]
+    written = 0
+    with transaction.atomic():
+        if gone:
+            written += SearchDocument.objects.filter(pk__in=gone).delete()[0]
+        if create:
+            SearchDocument.objects.bulk_create(create)
+            written += len(create)
+        if update:
+            SearchDocument.objects.bulk_update(update, list(_CONTENT))
+            written += len(update)
+        if postgres and (create or update):
+            keys = Q(pk__in=[row.pk for row in update])
+            for kind in {row.kind for row in create}:
+                keys |= Q(kind=kind, object_id__in=[r.object_id for r in create if r.kind == kind])
+            SearchDocument.objects.filter(keys).update(vector=_vector())
+    return written
+
+
+# --- documents of each source ------------------------------------------------------------------
+
+
+def _local_date(moment: datetime.datetime) -> datetime.date:
+    return timezone.localtime(moment).date()
+
+
+def _item_url(item: AgendaItem) -> str:
+    return reverse("meetings:item", args=[item.meeting_id, item.pk])
+
+
+def _item_docs(item: AgendaItem) -> list[_Doc]:
+    meeting = item.meeting
+    day = _local_date(meeting.starts_at)
+    url = _item_url(item)
+    docs = [
+        _Doc(
+            kind=DocumentKind.ITEM,
+            object_id=item.pk,
+            url=url,
+            title=item.title,
+            summary=plain_text(item.recommendation),
+            text=" ".join(filter(None, [plain_text(item.case_text), plain_text(item.presenter)])),
+            date=day,
+            body_id=meeting.body_id,
+        )
+    ]
+    minutes = plain_text(item.minutes)
+    if minutes:
+        docs.append(
+            _Doc(
+                kind=DocumentKind.MINUTES,
+                object_id=item.pk,
+                url=url,
+                title=item.title,
+                text=minutes,
+                date=day,
+                body_id=meeting.body_id,
+            )
+        )
+    return docs
+
+
+def index_items(item_ids: Iterable[int]) -> int:
+    """(Re)index items and their minutes; deleted items lose their documents."""
+    ids = list(item_ids)
+    docs = [
+        doc
+        for item in AgendaItem.objects.filter(pk__in=ids).select_related("meeting")
+        for doc in _item_docs(item)
+    ]
+    return _sync([DocumentKind.ITEM, DocumentKind.MINUTES], ids, docs)
+
+
+def _attachment_doc(attachment: Attachment) -> _Doc:
+    item = attachment.item
+    return _Doc(
+        kind=DocumentKind.ATTACHMENT,
+        object_id=attachment.pk,
+        url=reverse("meetings:attachment", args=[attachment.pk]),
+        title=attachment.original_name,
+        summary=plain_text(item.title),
+        text=plain_text(attachment.extracted_text),
+        date=_local_date(item.meeting.starts_at),
+        body_id=item.meeting.body_id,
+    )
+
+
+def index_attachments(attachment_ids: Iterable[int]) -> int:
+    ids = list(attachment_ids)
+    attachments = Attachment.objects.filter(pk__in=ids).select_related("item__meeting")
+    return _sync([DocumentKind.ATTACHMENT], ids, [_attachment_doc(a) for a in attachments])
+
+
+def _meeting_doc(meeting: Meeting) -> _Doc:
+    return _Doc(
+        kind=DocumentKind.MEETING,
+        object_id=meeting.pk,
+        url=reverse("meetings:detail", args=[meeting.pk]),
+        title=meeting.title,
+        text=" ".join(filter(None, [meeting.place, meeting.case_number, meeting.body.name])),
+        date=_local_date(meeting.starts_at),
+        body_id=meeting.body_id,
+    )
+
+
+def _index_meeting_rows(ids: list[int]) -> int:
+    meetings = Meeting.objects.filter(pk__in=ids).select_related("body")
+    return _sync([DocumentKind.MEETING], ids, [_meeting_doc(m) for m in meetings])
+
+
+def index_meetings(meeting_ids: Iterable[int]) -> int:
+    """(Re)index meetings with their items and attachments (whose date is the meeting's)."""
+    ids = list(meeting_ids)
+    written = _index_meeting_rows(ids)
+    written += index_items(
+        AgendaItem.objects.filter(meeting_id__in=ids).values_list("pk", flat=True)
+    )
+    written += index_attachments(
+        Attachment.objects.filter(item__meeting_id__in=ids).values_list("pk", flat=True)
+    )
+    return written
+
+
+def _round_doc(round_: WrittenRound) -> _Doc:
+    # Only the title and the outcome: the proposal is not public while the round is open, and
+    # respondents' comments never enter the index.
+    day = round_.decided_on or _local_date(round_.deadline)
+    return _Doc(
+        kind=DocumentKind.ROUND,
+        object_id=round_.pk,
+        url=round_.get_absolute_url(),
+        title=round_.title,
+        summary=plain_text(round_.resolution),
+        date=day,
+        body_id=round_.body_id,
+        municipality_id=round_.proposer_municipality_id,
+    )
+
+
+def index_rounds(round_ids: Iterable[int]) -> int:
+    ids = list(round_ids)
+    return _sync(
+        [DocumentKind.ROUND], ids, [_round_doc(r) for r in WrittenRound.objects.filter(pk__in=ids)]
+    )
+
+
+def _offer_doc(offer: Offer) -> _Doc:
+    place = " ".join(filter(None, [offer.address, offer.postal_code, offer.city]))
+    return _Doc(
+        kind=DocumentKind.OFFER,
+        object_id=offer.pk,
+        url=offer.get_absolute_url(),
+        title=offer.name,
+        summary=plain_text(offer.steering_category),
+        text=" ".join(
+            filter(None, [plain_text(offer.description), offer.get_area_display(), place])
+        ),
+        municipality_id=offer.operator_municipality_id or offer.location_id,
+    )
+
+
+def index_offers(offer_ids: Iterable[int]) -> int:
+    ids = list(offer_ids)
+    return _sync(
+        [DocumentKind.OFFER], ids, [_offer_doc(o) for o in Offer.objects.filter(pk__in=ids)]
+    )
+
+
+def _body_doc(body: Body) -> _Doc:
+    return _Doc(
+        kind=DocumentKind.BODY,
+        object_id=body.pk,
+        url=body.get_absolute_url(),
+        title=body.name,
+        summary=body.short_name,
+        text=plain_text(body.mandate),
+        body_id=body.pk,
+    )
+
+
+def index_bodies(body_ids: Iterable[int]) -> int:
+    ids = list(body_ids)
+    return _sync([DocumentKind.BODY], ids, [_body_doc(b) for b in Body.objects.filter(pk__in=ids)])
+
+
+# --- everything --------------------------------------------------------------------------------
+
+
+def _batches(queryset: QuerySet[Any], size: int) -> Iterator[list[int]]:
+    ids = list(queryset.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def reindex_all(batch_size: int = BATCH_SIZE) -> int:
+    """Rebuild the whole index in batches; removes documents whose source is gone. Returns the
+    number of rows written (0 when the index was up to date)."""
+    written = 0
+    sources: list[tuple[QuerySet[Any], Callable[[list[int]], int]]] = [
+        (Body.objects.all(), index_bodies),
+        (Meeting.objects.all(), _index_meeting_rows),
+        (AgendaItem.objects.all(), index_items),
+        (Attachment.objects.all(), index_attachments),
+        (WrittenRound.objects.all(), index_rounds),
+        (Offer.objects.all(), index_offers),
+    ]
+    for queryset, index in sources:
+        for ids in _batches(queryset, batch_size):
+            written += index(ids)
+    orphans = Q()
+    for kinds, model in [
+        ((DocumentKind.ITEM, DocumentKind.MINUTES), AgendaItem),
+        ((DocumentKind.ATTACHMENT,), Attachment),
+        ((DocumentKind.MEETING,), Meeting),
+        ((DocumentKind.ROUND,), WrittenRound),
+        ((DocumentKind.OFFER,), Offer),
+        ((DocumentKind.BODY,), Body),
+    ]:
+        orphans |= Q(kind__in=kinds) & ~Q(object_id__in=model._default_manager.values("pk"))
+    stale = SearchDocument.objects.filter(orphans)
+    if stale.exists():  # a DELETE of nothing is still a write to the seed's "writes nothing"
+        written += stale.delete()[0]
+    return written

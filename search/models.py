@@ -1,0 +1,73 @@
+"""The search index: one `SearchDocument` per searchable text of the record.
+
+A document holds a copy of plain text (tags stripped) and, on PostgreSQL, its weighted
+`tsvector` (danish configuration). It never decides who may read it: every query joins the
+documents to the visibility functions of the apps (`search.selectors`), so a stale document can
+at worst carry old text, never reach a reader who may not see its source.
+"""
+
+from __future__ import annotations
+
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from organizations.models import Body, Municipality
+
+
+class DocumentKind(models.TextChoices):
+    ITEM = "item", _("Dagsordenspunkt")
+    MINUTES = "minutes", _("Referat")
+    MEETING = "meeting", _("Møde")
+    ROUND = "round", _("Skriftlig høring")
+    ATTACHMENT = "attachment", _("Bilag")
+    OFFER = "offer", _("Tilbud")
+    BODY = "body", _("Organ")
+
+
+class SearchDocument(models.Model):
+    """The searchable text of one source object (an item, its minutes, a meeting, a round, an
+    attachment, an offer or a body). `title` weighs most, then `summary` (an item's
+    recommendation, a round's outcome), then `text`."""
+
+    kind = models.CharField(_("type"), max_length=20, choices=DocumentKind.choices)
+    object_id = models.PositiveBigIntegerField(_("objekt-id"))
+    url = models.CharField(_("adresse"), max_length=300)
+    title = models.CharField(_("titel"), max_length=400)
+    summary = models.TextField(_("resumé"), blank=True)
+    text = models.TextField(_("tekst"), blank=True)
+    date = models.DateField(_("dato"), null=True, blank=True)
+    year = models.PositiveSmallIntegerField(_("år"), null=True, blank=True)
+    body = models.ForeignKey(
+        Body,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("organ"),
+    )
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("kommune"),
+    )
+    # Filled on PostgreSQL only (search.indexing); unused on SQLite.
+    vector = SearchVectorField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["kind", "object_id"]
+        verbose_name = _("søgedokument")
+        verbose_name_plural = _("søgedokumenter")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "object_id"], name="searchdocument_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["date"]),
+            models.Index(fields=["year"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.title}"

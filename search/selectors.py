@@ -162,6 +162,57 @@ def _apply(
     return queryset
 
 
+def _facets_unfiltered(
+    matched: QuerySet[SearchDocument],
+) -> tuple[int, dict[str, list[FacetValue]]]:
+    """The total and every facet's counts in one grouped query, when no facet is chosen (the
+    common case: a search as typed); each matching document is read once instead of five
+    times."""
+    labels = dict(DocumentKind.choices)
+    groups = list(
+        matched.values("kind", "body", "body__name", "year", "municipality", "municipality__name")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    total = sum(g["n"] for g in groups)
+    kinds: dict[str, int] = {}
+    bodies: dict[tuple[int, str], int] = {}
+    years: dict[int, int] = {}
+    municipalities: dict[tuple[int, str], int] = {}
+    for g in groups:
+        kinds[g["kind"]] = kinds.get(g["kind"], 0) + g["n"]
+        if g["body"] is not None:
+            key = (g["body"], g["body__name"])
+            bodies[key] = bodies.get(key, 0) + g["n"]
+        if g["year"] is not None:
+            years[g["year"]] = years.get(g["year"], 0) + g["n"]
+        if g["municipality"] is not None:
+            key = (g["municipality"], g["municipality__name"])
+            municipalities[key] = municipalities.get(key, 0) + g["n"]
+    order = list(labels)
+    facets = {
+        "kind": [
+            FacetValue(k, str(labels.get(k, k)), n, False)
+            for k, n in sorted(
+                kinds.items(), key=lambda i: order.index(i[0]) if i[0] in order else 99
+            )
+        ],
+        "body": [
+            FacetValue(str(pk), name, n, False)
+            for (pk, name), n in sorted(bodies.items(), key=lambda i: (-i[1], i[0][1]))
+        ],
+        "year": [
+            FacetValue(str(y), str(y), n, False)
+            for y, n in sorted(years.items(), key=lambda i: -i[0])
+        ],
+        "municipality": [
+            FacetValue(str(pk), name, n, False)
+            for (pk, name), n in sorted(municipalities.items(), key=lambda i: (-i[1], i[0][1]))
+        ],
+    }
+    return total, facets
+
+
 def _facets(
     matched: QuerySet[SearchDocument], filters: dict[str, Q], selected: Mapping[str, Any]
 ) -> dict[str, list[FacetValue]]:
@@ -284,7 +335,8 @@ def search(
         matched = permitted.filter(vector=tsquery)
     else:
         matched = permitted.filter(_sqlite_match(terms))
-    total = _apply(matched, filters).count()
+    unfiltered = None if filters else _facets_unfiltered(matched)
+    total = unfiltered[0] if unfiltered is not None else _apply(matched, filters).count()
     if total == 0 and postgres:
         # Nothing found as written: titles that resemble the words (misspellings).
         phrase = " ".join(terms)
@@ -293,9 +345,10 @@ def search(
         matched = permitted.filter(
             Q(title__trigram_similar=phrase) | Q(title__trigram_word_similar=phrase)
         )
-        total = _apply(matched, filters).count()
+        unfiltered = None if filters else _facets_unfiltered(matched)
+        total = unfiltered[0] if unfiltered is not None else _apply(matched, filters).count()
         fuzzy = True
-    facets = _facets(matched, filters, selected)
+    facets = unfiltered[1] if unfiltered is not None else _facets(matched, filters, selected)
     num_pages = max(1, math.ceil(total / PAGE_SIZE))
     page = min(max(1, page), num_pages)
     if total == 0:

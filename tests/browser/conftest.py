@@ -97,7 +97,17 @@ def log_in(page: Any, email: str, password: str, totp_secret: str | None = None)
         from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 
         page.wait_for_url("**/konto/2fa/authenticate/**")
+        # A code typed in the last moments of its 30-second window may be checked in the next
+        # one: wait for a fresh window rather than fail now and then.
+        left = 30 - time.time() % 30
+        if left < 4:
+            time.sleep(left + 0.5)
         code = format_hotp_value(hotp_value(totp_secret, int(time.time()) // 30))
         page.fill("input[name=code]", code)
         page.locator("main form button[type=submit]").first.click()
+    # Wait until the login has really landed (the session cookie is set): a goto() while the
+    # POST is still under way would cancel it and leave the page anonymous.
+    page.wait_for_url(
+        lambda url: "/konto/login/" not in url and "/konto/2fa/authenticate/" not in url
+    )
     page.wait_for_load_state()

@@ -331,6 +331,9 @@ def _extract(path: Path, extractors: tuple[tuple[str, Extractor], ...]) -> Extra
     raise ExtractionError("; ".join(reasons))
 
 
+_EXTRACTION_FIELDS = ["extracted_text", "extraction_status", "extractor", "extraction_error"]
+
+
 def extract_text(attachment_id: int) -> Attachment | None:
     """Extract and store the text of an attachment for search. Idempotent: an attachment whose
     text is already extracted is left alone; one that is gone is ignored. A failure is recorded
@@ -348,18 +351,16 @@ def extract_text(attachment_id: int) -> Attachment | None:
                 extracted = _extract(path, extractors)
     except (ExtractionError, OSError) as error:
         logger.warning("Tekstudtræk fejlede for bilag %s: %s", attachment_id, error)
-        Attachment.objects.filter(pk=attachment.pk).update(
-            extraction_status=ExtractionStatus.FAILED,
-            extractor="",
-            extraction_error=str(error)[:500],
-        )
-        attachment.refresh_from_db()
+        attachment.extraction_status = ExtractionStatus.FAILED
+        attachment.extractor = ""
+        attachment.extraction_error = str(error)[:500]
+        attachment.save(update_fields=_EXTRACTION_FIELDS)
         return attachment
-    Attachment.objects.filter(pk=attachment.pk).update(
-        extracted_text=extracted.text.replace("\x00", "")[:MAX_TEXT_CHARS],
-        extraction_status=ExtractionStatus.DONE,
-        extractor=extracted.extractor,
-        extraction_error=extracted.notes[:500],
-    )
-    attachment.refresh_from_db()
+    attachment.extracted_text = extracted.text.replace("\x00", "")[:MAX_TEXT_CHARS]
+    attachment.extraction_status = ExtractionStatus.DONE
+    attachment.extractor = extracted.extractor
+    attachment.extraction_error = extracted.notes[:500]
+    # A save (of these fields only), not an UPDATE: its post_save is what brings the text into
+    # the search index.
+    attachment.save(update_fields=_EXTRACTION_FIELDS)
     return attachment

@@ -11,12 +11,15 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from meetings import attachments as attachment_module
+from meetings import services
 from meetings.models import ExtractionStatus, MeetingState
 from rounds.models import RoundState
 from search import selectors
@@ -27,6 +30,7 @@ from tests.conftest import World, _client_for
 from tests.meeting_factories import CPH, AgendaItemFactory, AttachmentFactory, MeetingFactory
 from tests.offer_factories import OfferFactory
 from tests.round_factories import RespondentFactory, WrittenRoundFactory
+from tests.test_meetings_services import docx_bytes
 
 postgres_only = [
     pytest.mark.postgres,
@@ -224,6 +228,28 @@ def test_index_follows_saves_and_deletes(
         item.delete()
     assert not SearchDocument.objects.filter(kind=DocumentKind.ITEM, object_id=item.pk).exists()
     assert not SearchDocument.objects.filter(kind=DocumentKind.ATTACHMENT).exists()
+
+
+def test_extracted_attachment_text_becomes_searchable(
+    world: World, settings: Any, tmp_path: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    # The real path: an upload whose text the extraction task (in-process here) pulls out of
+    # the file; its words are found once it has run, with no save by anyone else.
+    settings.MEDIA_ROOT = str(tmp_path)
+    item = AgendaItemFactory(meeting=published_meeting(world), title="Punkt med bilag")
+    with django_capture_on_commit_callbacks(execute=True):
+        attachment = services.attachment_add(
+            item=item,
+            upload=SimpleUploadedFile("notat.docx", docx_bytes("Spilleregler for Udtrækningsord")),
+            by=world.staff,
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        attachment_module.extract_text(attachment.pk)
+    attachment.refresh_from_db()
+    assert attachment.extraction_status == ExtractionStatus.DONE
+    found = search(AnonymousUser(), "udtrækningsord")
+    assert found.total == 1
+    assert found.hits[0].kind == DocumentKind.ATTACHMENT
 
 
 def test_reindex_is_idempotent(world: World, closed_item: Any) -> None:

@@ -27,7 +27,8 @@ from meetings.models import AgendaItem, Attachment, Meeting
 from offers.models import Offer
 from organizations.models import Body
 from rounds.models import WrittenRound
-from search.models import DocumentKind, SearchDocument
+from search.access import public_ids
+from search.models import DocumentKind, SearchDocument, SearchWord
 
 __all__ = [
     "BATCH_SIZE",
@@ -39,7 +40,9 @@ __all__ = [
     "index_meetings",
     "index_offers",
     "index_rounds",
+    "index_source",
     "plain_text",
+    "rebuild_words",
     "reindex_all",
 ]
 
@@ -51,7 +54,18 @@ HIGHLIGHT_STOP = "\ue001"
 _MARKERS = str.maketrans({HIGHLIGHT_START: None, HIGHLIGHT_STOP: None})
 _SPACE = re.compile(r"\s+")
 _BLOCK_END = re.compile(r"</(p|li|h[1-6]|div|tr|td|th)>|<br\s*/?>", re.IGNORECASE)
-_CONTENT = ("url", "title", "summary", "text", "date", "year", "body_id", "municipality_id")
+_TEXT = ("title", "summary", "text")
+_CONTENT = (
+    "url",
+    "title",
+    "summary",
+    "text",
+    "date",
+    "year",
+    "body_id",
+    "municipality_id",
+    "public",
+)
 
 
 def plain_text(value: str) -> str:
@@ -106,7 +120,15 @@ def _sync(kinds: Iterable[str], object_ids: Iterable[int], docs: Iterable[_Doc])
     kinds, ids = list(kinds), list(set(object_ids))
     if not ids:
         return 0
-    wanted = {(doc.kind, doc.object_id): _values(doc) for doc in docs}
+    docs = list(docs)
+    public = {
+        kind: public_ids(kind, [doc.object_id for doc in docs if doc.kind == kind])
+        for kind in kinds
+    }
+    wanted = {
+        (doc.kind, doc.object_id): {**_values(doc), "public": doc.object_id in public[doc.kind]}
+        for doc in docs
+    }
     stored = {
         (row.kind, row.object_id): row
         for row in SearchDocument.objects.filter(kind__in=kinds, object_id__in=ids).defer("vector")
@@ -121,13 +143,18 @@ def _sync(kinds: Iterable[str], object_ids: Iterable[int], docs: Iterable[_Doc])
         )
     create: list[SearchDocument] = []
     update: list[SearchDocument] = []
+    retext: list[int] = []  # updated rows whose vector and words must follow their text
     for key, values in wanted.items():
         row = stored.get(key)
         if row is None:
             create.append(SearchDocument(kind=key[0], object_id=key[1], **values))
-        elif any(getattr(row, name) != values[name] for name in _CONTENT) or (
-            row.pk in stale_vectors
-        ):
+            continue
+        text_changed = row.pk in stale_vectors or any(
+            getattr(row, name) != values[name] for name in _TEXT
+        )
+        if text_changed or any(getattr(row, name) != values[name] for name in _CONTENT):
+            if text_changed or (values["public"] and not row.public):
+                retext.append(row.pk)
             for name, value in values.items():
                 setattr(row, name, value)
             update.append(row)
@@ -142,12 +169,69 @@ def _sync(kinds: Iterable[str], object_ids: Iterable[int], docs: Iterable[_Doc])
         if update:
             SearchDocument.objects.bulk_update(update, list(_CONTENT))
             written += len(update)
-        if postgres and (create or update):
-            keys = Q(pk__in=[row.pk for row in update])
+        if postgres and (create or retext):
+            keys = Q(pk__in=retext)
             for kind in {row.kind for row in create}:
                 keys |= Q(kind=kind, object_id__in=[r.object_id for r in create if r.kind == kind])
             SearchDocument.objects.filter(keys).update(vector=_vector())
+            _add_words(keys)
     return written
+
+
+# --- the word list misspellings are corrected from (PostgreSQL) --------------------------------
+
+# The words of a document: its text split by the "simple" configuration (lower case, nothing
+# stemmed or dropped), four to 60 letters, no digits.
+_DOCUMENT_WORDS = """
+    SELECT DISTINCT w.word
+    FROM {documents} d,
+         unnest(tsvector_to_array(to_tsvector('simple',
+             d.title || ' ' || d.summary || ' ' || d.text))) AS w(word)
+    WHERE d.public AND length(w.word) BETWEEN 4 AND 60 AND w.word !~ '[0-9_]' {extra}
+"""
+
+
+def _words_sql(extra: str = "") -> str:
+    return _DOCUMENT_WORDS.format(documents=SearchDocument._meta.db_table, extra=extra)
+
+
+def _add_words(keys: Q) -> None:
+    """Add the words of the public documents among `keys` to the word list."""
+    pks = list(SearchDocument.objects.filter(keys, public=True).values_list("pk", flat=True))
+    if not pks:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {SearchWord._meta.db_table} (word) "
+            f"{_words_sql('AND d.id = ANY(%s)')} ON CONFLICT (word) DO NOTHING",
+            [pks],
+        )
+
+
+def rebuild_words() -> int:
+    """Make the word list exactly the words of the public documents (dropping those of
+    documents no longer public); returns the number of words added or removed."""
+    if connection.vendor != "postgresql":
+        return 0
+    words = SearchWord._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH now AS ({_words_sql()}),
+            gone AS (
+                DELETE FROM {words} sw
+                WHERE NOT EXISTS (SELECT 1 FROM now WHERE now.word = sw.word)
+                RETURNING 1
+            ),
+            added AS (
+                INSERT INTO {words} (word) SELECT word FROM now
+                ON CONFLICT (word) DO NOTHING
+                RETURNING 1
+            )
+            SELECT (SELECT count(*) FROM gone) + (SELECT count(*) FROM added)
+            """  # noqa: S608 - our names only
+        )
+        return int(cursor.fetchone()[0])
 
 
 # --- documents of each source ------------------------------------------------------------------
@@ -193,8 +277,7 @@ def _item_docs(item: AgendaItem) -> list[_Doc]:
     return docs
 
 
-def index_items(item_ids: Iterable[int]) -> int:
-    """(Re)index items and their minutes; deleted items lose their documents."""
+def _index_item_rows(item_ids: Iterable[int]) -> int:
     ids = list(item_ids)
     docs = [
         doc
@@ -202,6 +285,19 @@ def index_items(item_ids: Iterable[int]) -> int:
         for doc in _item_docs(item)
     ]
     return _sync([DocumentKind.ITEM, DocumentKind.MINUTES], ids, docs)
+
+
+def index_items(item_ids: Iterable[int]) -> int:
+    """(Re)index items and their minutes, with their sub-items and the attachments of both
+    (closing an item closes its sub-items and attachments too); deleted items lose their
+    documents."""
+    ids = set(item_ids)
+    ids |= set(AgendaItem.objects.filter(parent_id__in=ids).values_list("pk", flat=True))
+    written = _index_item_rows(ids)
+    written += index_attachments(
+        Attachment.objects.filter(item_id__in=ids).values_list("pk", flat=True)
+    )
+    return written
 
 
 def _attachment_doc(attachment: Attachment) -> _Doc:
@@ -245,7 +341,7 @@ def index_meetings(meeting_ids: Iterable[int]) -> int:
     """(Re)index meetings with their items and attachments (whose date is the meeting's)."""
     ids = list(meeting_ids)
     written = _index_meeting_rows(ids)
-    written += index_items(
+    written += _index_item_rows(
         AgendaItem.objects.filter(meeting_id__in=ids).values_list("pk", flat=True)
     )
     written += index_attachments(
@@ -311,9 +407,48 @@ def _body_doc(body: Body) -> _Doc:
     )
 
 
-def index_bodies(body_ids: Iterable[int]) -> int:
-    ids = list(body_ids)
+def _index_body_rows(ids: list[int]) -> int:
     return _sync([DocumentKind.BODY], ids, [_body_doc(b) for b in Body.objects.filter(pk__in=ids)])
+
+
+def index_bodies(body_ids: Iterable[int]) -> int:
+    """(Re)index bodies; a body that became public or stopped being so takes its meetings
+    (with their items and attachments) and written rounds along, whose visibility follows it."""
+    ids = list(body_ids)
+    before = dict(
+        SearchDocument.objects.filter(kind=DocumentKind.BODY, object_id__in=ids).values_list(
+            "object_id", "public"
+        )
+    )
+    written = _index_body_rows(ids)
+    after = dict(
+        SearchDocument.objects.filter(kind=DocumentKind.BODY, object_id__in=ids).values_list(
+            "object_id", "public"
+        )
+    )
+    turned = [pk for pk in ids if before.get(pk) != after.get(pk)]
+    if turned:
+        written += index_meetings(
+            Meeting.objects.filter(body_id__in=turned).values_list("pk", flat=True)
+        )
+        written += index_rounds(
+            WrittenRound.objects.filter(body_id__in=turned).values_list("pk", flat=True)
+        )
+    return written
+
+
+def index_source(kind: str, object_ids: Iterable[int]) -> int:
+    """(Re)index the sources of one kind of document."""
+    index = {
+        DocumentKind.ITEM: index_items,
+        DocumentKind.MINUTES: index_items,
+        DocumentKind.ATTACHMENT: index_attachments,
+        DocumentKind.MEETING: index_meetings,
+        DocumentKind.ROUND: index_rounds,
+        DocumentKind.OFFER: index_offers,
+        DocumentKind.BODY: index_bodies,
+    }[DocumentKind(kind)]
+    return index(object_ids)
 
 
 # --- everything --------------------------------------------------------------------------------
@@ -330,9 +465,9 @@ def reindex_all(batch_size: int = BATCH_SIZE) -> int:
     number of rows written (0 when the index was up to date)."""
     written = 0
     sources: list[tuple[QuerySet[Any], Callable[[list[int]], int]]] = [
-        (Body.objects.all(), index_bodies),
+        (Body.objects.all(), _index_body_rows),
         (Meeting.objects.all(), _index_meeting_rows),
-        (AgendaItem.objects.all(), index_items),
+        (AgendaItem.objects.all(), _index_item_rows),
         (Attachment.objects.all(), index_attachments),
         (WrittenRound.objects.all(), index_rounds),
         (Offer.objects.all(), index_offers),
@@ -353,4 +488,4 @@ def reindex_all(batch_size: int = BATCH_SIZE) -> int:
     stale = SearchDocument.objects.filter(orphans)
     if stale.exists():  # a DELETE of nothing is still a write to the seed's "writes nothing"
         written += stale.delete()[0]
-    return written
+    return written + rebuild_words()

@@ -54,6 +54,9 @@ class SearchDocument(models.Model):
         related_name="+",
         verbose_name=_("kommune"),
     )
+    # Whether an anonymous visitor may see the source, as `search.access.public_ids` says when
+    # the document is (re)indexed: the visitor's search filters on it.
+    public = models.BooleanField(_("offentlig"), default=False)
     # Filled on PostgreSQL only (search.indexing); unused on SQLite.
     vector = SearchVectorField(null=True, blank=True)
 
@@ -71,3 +74,19 @@ class SearchDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.title}"
+
+
+class SearchWord(models.Model):
+    """A word that occurs in a public document (PostgreSQL only): the list misspelt search
+    words are corrected from (trigram similarity). Only public documents' words enter it, so a
+    suggestion never shows a word of a text the reader may not see; words of a document that
+    stops being public leave at the next full reindex (`search_reindex`)."""
+
+    word = models.CharField(_("ord"), max_length=60, unique=True)
+
+    class Meta:
+        verbose_name = _("søgeord")
+        verbose_name_plural = _("søgeord")
+
+    def __str__(self) -> str:
+        return self.word

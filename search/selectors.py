@@ -8,6 +8,7 @@ highlighted, so a document the user may not read is never a hit, a facet count o
 from __future__ import annotations
 
 import datetime
+import logging
 import math
 import re
 from collections.abc import Mapping
@@ -18,33 +19,43 @@ from django.contrib.postgres.search import (
     SearchHeadline,
     SearchQuery,
     SearchRank,
-    TrigramWordSimilarity,
 )
 from django.db import connection
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, TextField, Value, When
-from django.db.models.expressions import OrderBy
-from django.db.models.functions import Concat
+from django.db.models import (
+    Case,
+    CharField,
+    F,
+    IntegerField,
+    Q,
+    QuerySet,
+    TextField,
+    Value,
+    When,
+)
+from django.db.models.functions import Concat, Substr
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from meetings.models import Attachment
-from meetings.visibility import items_readable_by, meetings_visible_to, minutes_readable_by
-from offers.permissions import offers_visible_to
-from organizations.permissions import visible_bodies
-from rounds.permissions import rounds_visible_to
-from search.indexing import HIGHLIGHT_START, HIGHLIGHT_STOP
-from search.models import DocumentKind, SearchDocument
+from organizations.models import Body, Municipality
+from search.access import sources_visible_to
+from search.indexing import HIGHLIGHT_START, HIGHLIGHT_STOP, index_source
+from search.models import DocumentKind, SearchDocument, SearchWord
 
-__all__ = ["PAGE_SIZE", "FacetValue", "Hit", "SearchResults", "search", "visible_documents"]
+__all__ = ["PAGE_SIZE", "FacetValue", "Hit", "SearchResults", "permitted_matches", "search"]
+
+logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 20
 MAX_TERMS = 8
 SORTS = ("relevance", "date")
 # Title above summary above text: SearchRank's weights are given as [D, C, B, A].
 RANK_WEIGHTS = [0.1, 0.2, 0.4, 1.0]
-TRIGRAM_THRESHOLD = 0.3
+# The headline is cut from the start of a document's text: enough for the passages a reader
+# recognises, without parsing a long attachment for every hit shown.
+HEADLINE_CHARS = 20_000
 SNIPPET_CHARS = 240
-_TERM = re.compile(r"\w+", re.UNICODE)
+# Letters and digits only: nothing of the input reaches tsquery or LIKE syntax.
+_TERM = re.compile(r"[^\W_]+", re.UNICODE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +88,11 @@ class SearchResults:
     page: int
     num_pages: int
     sort: str
-    fuzzy: bool = False
+    # How the hits were found when the words as typed found nothing: "" (as typed),
+    # "corrected" (misspelt words replaced by the nearest known ones, in `searched`) or "any"
+    # (documents with at least one of the words).
+    fallback: str = ""
+    searched: str = ""
     filters: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -97,23 +112,74 @@ class SearchResults:
         return min(self.page * PAGE_SIZE, self.total)
 
 
-def visible_documents(user: Any) -> QuerySet[SearchDocument]:
-    """The documents whose source `user` may see: the apps' own visibility functions, used as
-    subqueries. Attachments follow `meetings.visibility.attachment_visible`: readable items."""
-    readable_items = items_readable_by(user).values("pk")
-    kinds = {
-        DocumentKind.ITEM: readable_items,
-        DocumentKind.MINUTES: minutes_readable_by(user).values("pk"),
-        DocumentKind.ATTACHMENT: Attachment.objects.filter(item__in=readable_items).values("pk"),
-        DocumentKind.MEETING: meetings_visible_to(user).values("pk"),
-        DocumentKind.ROUND: rounds_visible_to(user).values("pk"),
-        DocumentKind.OFFER: offers_visible_to(user).values("pk"),
-        DocumentKind.BODY: visible_bodies(user).values("pk"),
-    }
-    allowed = Q(pk__in=[])
-    for kind, ids in kinds.items():
-        allowed |= Q(kind=kind, object_id__in=ids)
-    return SearchDocument.objects.filter(allowed)
+def permitted_matches(user: Any, match: Q) -> QuerySet[SearchDocument]:
+    """The documents matching `match` whose source `user` may see.
+
+    An anonymous visitor: the matching documents marked public (`search.access.public_ids`,
+    asked of the apps' visibility functions when a document is indexed). Anyone else: those,
+    and of the matching documents not marked public, the ones whose sources the apps'
+    visibility functions give them — asked in one query about those candidates only, not about
+    the whole record (a kind the functions do not restrict for them, such as everything for
+    the secretariat, is not asked about at all)."""
+    matching = SearchDocument.objects.filter(match)
+    if not getattr(user, "is_authenticated", False):
+        return matching.filter(public=True)
+    sources = sources_visible_to(user)
+    if all(_unrestricted(ids) for ids in sources.values()):
+        return matching
+    candidates = list(matching.filter(public=False).values_list("pk", "kind", "object_id"))
+    seen = _visible_sources(sources, [(kind, object_id) for _pk, kind, object_id in candidates])
+    extra = [pk for pk, kind, object_id in candidates if (kind, object_id) in seen]
+    return matching.filter(Q(public=True) | Q(pk__in=extra))
+
+
+def _unrestricted(ids: QuerySet[Any]) -> bool:
+    """Whether a source subquery lets every row through (no condition at all)."""
+    return not ids.query.where
+
+
+def _visible_sources(
+    sources: dict[str, QuerySet[Any]], keys: list[tuple[str, int]]
+) -> set[tuple[str, int]]:
+    """Of the sources `keys` (kind, object id), those the visibility subqueries `sources` let
+    through: one query (a UNION of one branch per kind asked about), none when every kind
+    asked about is unrestricted."""
+    wanted: dict[str, list[int]] = {}
+    seen: set[tuple[str, int]] = set()
+    for kind, object_id in keys:
+        if _unrestricted(sources[kind]):
+            seen.add((kind, object_id))
+        else:
+            wanted.setdefault(kind, []).append(object_id)
+    if not wanted:
+        return seen
+    parts = [
+        sources[kind]
+        .filter(pk__in=ids)
+        .annotate(doc_kind=Value(kind, output_field=CharField()))
+        .values_list("doc_kind", "pk")
+        .order_by()
+        for kind, ids in wanted.items()
+    ]
+    first, *rest = parts
+    seen |= set(first.union(*rest, all=True).order_by()) if rest else set(first)
+    return seen
+
+
+def _recheck(user: Any, rows: list[SearchDocument]) -> list[SearchDocument]:
+    """The rows whose source `user` may see now, asked of the live visibility functions in one
+    query: what is shown never rests on the stored `public` mark alone."""
+    seen = _visible_sources(sources_visible_to(user), [(row.kind, row.object_id) for row in rows])
+    kept = []
+    for row in rows:
+        if (row.kind, row.object_id) not in seen:
+            # Readers see at least what a visitor sees, so only a stale mark (or a source
+            # gone) gets here: hide the hit and bring its document up to date.
+            logger.warning("Søgeindekset var forældet for %s %s", row.kind, row.object_id)
+            index_source(row.kind, [row.object_id])
+            continue
+        kept.append(row)
+    return kept
 
 
 def _terms(query: str) -> list[str]:
@@ -124,154 +190,201 @@ def _postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
-def _tsquery(terms: list[str]) -> SearchQuery:
+def _tsquery(terms: list[str], mode: str) -> SearchQuery:
     # Each term as a prefix ("kapacitet:*" finds "kapacitetsjusteringer"); terms are \w+ only,
     # so nothing of the user's input reaches the tsquery syntax.
-    raw = " & ".join(f"{term}:*" for term in terms)
+    joiner = " | " if mode == "any" else " & "
+    raw = joiner.join(f"{term}:*" for term in terms)
     return SearchQuery(raw, search_type="raw", config="danish")
 
 
-def _sqlite_match(terms: list[str]) -> Q:
+def _sqlite_match(terms: list[str], mode: str) -> Q:
     match = Q()
     for term in terms:
-        match &= Q(title__icontains=term) | Q(summary__icontains=term) | Q(text__icontains=term)
+        found = Q(title__icontains=term) | Q(summary__icontains=term) | Q(text__icontains=term)
+        match = (match | found) if mode == "any" else (match & found)
     return match
 
 
-def _filters(
-    kind: str, body: int | None, year: int | None, municipality: int | None
-) -> dict[str, Q]:
-    filters: dict[str, Q] = {}
-    if kind:
-        filters["kind"] = Q(kind=kind)
-    if body is not None:
-        filters["body"] = Q(body_id=body)
-    if year is not None:
-        filters["year"] = Q(year=year)
-    if municipality is not None:
-        filters["municipality"] = Q(municipality_id=municipality)
-    return filters
+def _sqlite_rank(terms: list[str]) -> Any:
+    rank: Any = Value(0)
+    for term in terms:
+        rank = rank + Case(
+            When(title__icontains=term, then=Value(1)),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+    return rank
 
 
-def _apply(
-    queryset: QuerySet[SearchDocument], filters: dict[str, Q], skip: str = ""
-) -> QuerySet[SearchDocument]:
-    for name, condition in filters.items():
-        if name != skip:
-            queryset = queryset.filter(condition)
-    return queryset
+@dataclass(frozen=True, slots=True)
+class _Group:
+    """How many matching documents share one combination of facet values."""
+
+    kind: str
+    body: int | None
+    body_name: str
+    year: int | None
+    municipality: int | None
+    municipality_name: str
+    count: int
+
+    def value(self, facet: str) -> Any:
+        return getattr(self, facet)
 
 
-def _facets_unfiltered(
+_FACETS = ("kind", "body", "year", "municipality")
+
+
+def _matched_page(
     matched: QuerySet[SearchDocument],
-) -> tuple[int, dict[str, list[FacetValue]]]:
-    """The total and every facet's counts in one grouped query, when no facet is chosen (the
-    common case: a search as typed); each matching document is read once instead of five
-    times."""
-    labels = dict(DocumentKind.choices)
-    groups = list(
-        matched.values("kind", "body", "body__name", "year", "municipality", "municipality__name")
-        .annotate(n=Count("pk"))
+    rank: Any,
+    chosen: dict[str, Any],
+    sort: str,
+    page: int,
+) -> tuple[list[_Group], list[int]]:
+    """One statement over the permitted, matching documents: they are gathered once (with
+    their rank and facet values), then grouped by every facet combination — which gives the
+    total and every facet count, chosen facets or not — and ranked for the requested page
+    among those that satisfy the chosen facets. Returns the groups and the page's ids in
+    order."""
+    inner = (
+        matched.annotate(rank=rank)
+        .values("id", "kind", "object_id", "body_id", "year", "municipality_id", "date", "rank")
         .order_by()
     )
-    total = sum(g["n"] for g in groups)
-    kinds: dict[str, int] = {}
-    bodies: dict[tuple[int, str], int] = {}
-    years: dict[int, int] = {}
-    municipalities: dict[tuple[int, str], int] = {}
-    for g in groups:
-        kinds[g["kind"]] = kinds.get(g["kind"], 0) + g["n"]
-        if g["body"] is not None:
-            key = (g["body"], g["body__name"])
-            bodies[key] = bodies.get(key, 0) + g["n"]
-        if g["year"] is not None:
-            years[g["year"]] = years.get(g["year"], 0) + g["n"]
-        if g["municipality"] is not None:
-            key = (g["municipality"], g["municipality__name"])
-            municipalities[key] = municipalities.get(key, 0) + g["n"]
+    inner_sql, inner_params = inner.query.sql_with_params()
+    facet_sql, facet_params = (
+        matched.values("kind", "body_id", "year", "municipality_id")
+        .order_by()
+        .query.sql_with_params()
+    )
+    columns = {"kind": "kind", "body": "body_id", "year": "year", "municipality": "municipality_id"}
+    where = [f"m.{columns[name]} = %s" for name in _FACETS if chosen[name] not in (None, "")]
+    where_params = [chosen[name] for name in _FACETS if chosen[name] not in (None, "")]
+    if sort == "date":
+        order = "m.date DESC NULLS LAST, m.rank DESC, m.kind, m.object_id"
+    else:
+        order = "m.rank DESC, m.date DESC NULLS LAST, m.kind, m.object_id"
+    body_table = Body._meta.db_table
+    municipality_table = Municipality._meta.db_table
+    # Every piece is a constant or a column name of ours; values travel as parameters. The
+    # matching documents are read by each branch on its own (not shared through a CTE):
+    # PostgreSQL scans a CTE in one process, each branch here in parallel.
+    sql = f"""
+        SELECT 0 AS part, m.id, ROW_NUMBER() OVER (ORDER BY {order}) AS position,
+               NULL AS kind, NULL AS body_id, NULL AS body_name, NULL AS year,
+               NULL AS municipality_id, NULL AS municipality_name, NULL AS n
+        FROM (
+            SELECT m.id, m.rank, m.date, m.kind, m.object_id
+            FROM ({inner_sql}) m {"WHERE " + " AND ".join(where) if where else ""}
+            ORDER BY {order}
+            LIMIT %s OFFSET %s
+        ) m
+        UNION ALL
+        SELECT 1, NULL, NULL, g.kind, g.body_id, b.name, g.year, g.municipality_id, mu.name, g.n
+        FROM (
+            SELECT m.kind, m.body_id, m.year, m.municipality_id, COUNT(*) AS n
+            FROM ({facet_sql}) m
+            GROUP BY m.kind, m.body_id, m.year, m.municipality_id
+        ) g
+        LEFT JOIN {body_table} b ON b.id = g.body_id
+        LEFT JOIN {municipality_table} mu ON mu.id = g.municipality_id
+    """  # noqa: S608
+    params = [
+        *inner_params,
+        *where_params,
+        PAGE_SIZE,
+        (page - 1) * PAGE_SIZE,
+        *facet_params,
+    ]
+    groups: list[_Group] = []
+    ranked: list[tuple[int, int]] = []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for part, pk, position, kind, body, body_name, year, muni, muni_name, n in cursor:
+            if part == 0:
+                ranked.append((position, pk))
+            else:
+                groups.append(_Group(kind, body, body_name or "", year, muni, muni_name or "", n))
+    return groups, [pk for _position, pk in sorted(ranked)]
+
+
+def _facets(groups: list[_Group], chosen: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """The total (documents satisfying every chosen facet) and, per facet, the counts of its
+    values among the documents satisfying the other facets' choices (so a choice can be
+    widened again)."""
+
+    def fits(group: _Group, skip: str = "") -> bool:
+        return all(
+            chosen[name] in (None, "") or group.value(name) == chosen[name]
+            for name in _FACETS
+            if name != skip
+        )
+
+    total = sum(group.count for group in groups if fits(group))
+    labels = dict(DocumentKind.choices)
     order = list(labels)
+    counts: dict[str, dict[Any, int]] = {name: {} for name in _FACETS}
+    names: dict[str, dict[Any, str]] = {"body": {}, "municipality": {}}
+    for group in groups:
+        names["body"][group.body] = group.body_name
+        names["municipality"][group.municipality] = group.municipality_name
+        for name in _FACETS:
+            value = group.value(name)
+            if value is not None and fits(group, skip=name):
+                counts[name][value] = counts[name].get(value, 0) + group.count
     facets = {
         "kind": [
-            FacetValue(k, str(labels.get(k, k)), n, False)
+            FacetValue(k, str(labels.get(k, k)), n, k == chosen["kind"])
             for k, n in sorted(
-                kinds.items(), key=lambda i: order.index(i[0]) if i[0] in order else 99
+                counts["kind"].items(), key=lambda i: order.index(i[0]) if i[0] in order else 99
             )
         ],
         "body": [
-            FacetValue(str(pk), name, n, False)
-            for (pk, name), n in sorted(bodies.items(), key=lambda i: (-i[1], i[0][1]))
+            FacetValue(str(pk), names["body"][pk], n, pk == chosen["body"])
+            for pk, n in sorted(counts["body"].items(), key=lambda i: (-i[1], names["body"][i[0]]))
         ],
         "year": [
-            FacetValue(str(y), str(y), n, False)
-            for y, n in sorted(years.items(), key=lambda i: -i[0])
+            FacetValue(str(y), str(y), n, y == chosen["year"])
+            for y, n in sorted(counts["year"].items(), key=lambda i: -i[0])
         ],
         "municipality": [
-            FacetValue(str(pk), name, n, False)
-            for (pk, name), n in sorted(municipalities.items(), key=lambda i: (-i[1], i[0][1]))
+            FacetValue(str(pk), names["municipality"][pk], n, pk == chosen["municipality"])
+            for pk, n in sorted(
+                counts["municipality"].items(),
+                key=lambda i: (-i[1], names["municipality"][i[0]]),
+            )
         ],
     }
     return total, facets
 
 
-def _facets(
-    matched: QuerySet[SearchDocument], filters: dict[str, Q], selected: Mapping[str, Any]
-) -> dict[str, list[FacetValue]]:
-    """Counts per facet value over the permitted, matching documents, each facet narrowed by
-    the other facets' choices (so a choice can be widened again). One query per facet."""
-    labels = dict(DocumentKind.choices)
-    facets: dict[str, list[FacetValue]] = {}
-    kind_rows = _apply(matched, filters, "kind").values("kind").annotate(n=Count("pk")).order_by()
-    facets["kind"] = sorted(
-        (
-            FacetValue(
-                str(r["kind"]),
-                str(labels.get(r["kind"], r["kind"])),
-                r["n"],
-                r["kind"] == selected.get("kind"),
+def _corrected(terms: list[str]) -> list[str]:
+    """The words with each one no public document contains replaced by the most similar word
+    that one does (PostgreSQL's trigram similarity over the index's word list), in one query.
+    A word with no similar one is kept."""
+    found: dict[str, str] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT t.term, (
+                SELECT w.word FROM {SearchWord._meta.db_table} w
+                WHERE w.word %% t.term
+                ORDER BY w.word <-> t.term, w.word
+                LIMIT 1
             )
-            for r in kind_rows
-        ),
-        key=lambda f: list(labels).index(f.value) if f.value in labels else 99,
-    )
-    body_rows = (
-        _apply(matched, filters, "body")
-        .filter(body__isnull=False)
-        .values("body", "body__name")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "body__name")
-    )
-    facets["body"] = [
-        FacetValue(str(r["body"]), r["body__name"], r["n"], r["body"] == selected.get("body"))
-        for r in body_rows
-    ]
-    year_rows = (
-        _apply(matched, filters, "year")
-        .filter(year__isnull=False)
-        .values("year")
-        .annotate(n=Count("pk"))
-        .order_by("-year")
-    )
-    facets["year"] = [
-        FacetValue(str(r["year"]), str(r["year"]), r["n"], r["year"] == selected.get("year"))
-        for r in year_rows
-    ]
-    municipality_rows = (
-        _apply(matched, filters, "municipality")
-        .filter(municipality__isnull=False)
-        .values("municipality", "municipality__name")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "municipality__name")
-    )
-    facets["municipality"] = [
-        FacetValue(
-            str(r["municipality"]),
-            r["municipality__name"],
-            r["n"],
-            r["municipality"] == selected.get("municipality"),
+            FROM unnest(%s::text[]) AS t(term)
+            WHERE NOT EXISTS (
+                SELECT 1 FROM {SearchWord._meta.db_table} w WHERE w.word LIKE t.term || '%%'
+            )
+            """,  # noqa: S608 - the table name is ours
+            [terms],
         )
-        for r in municipality_rows
-    ]
-    return facets
+        for term, word in cursor:
+            if word:
+                found[term] = word
+    return [found.get(term, term) for term in terms]
 
 
 def _highlight_marked(headline: str) -> SafeString:
@@ -318,89 +431,90 @@ def search(
 ) -> SearchResults:
     """Search the record as `user` may see it. `query` is words (each also matched as a prefix
     on PostgreSQL); `kind`, `body`, `year` and `municipality` narrow the hits; `sort` is
-    "relevance" or "date" (newest first). A fixed number of queries whatever the data size."""
+    "relevance" or "date" (newest first). When the words as typed find nothing anywhere, on
+    PostgreSQL misspelt words are corrected from the index's word list, and then documents
+    with any of the words are shown. A fixed number of queries whatever the data size."""
     sort = sort if sort in SORTS else "relevance"
     kind = kind if kind in DocumentKind.values else ""
-    selected = {"kind": kind, "body": body, "year": year, "municipality": municipality}
+    chosen = {"kind": kind, "body": body, "year": year, "municipality": municipality}
     terms = _terms(query)
-    empty = SearchResults(query, 0, [], {}, 1, 1, sort, filters=selected)
     if not terms:
-        return empty
-    permitted = visible_documents(user)
-    filters = _filters(kind, body, year, municipality)
+        return SearchResults(query, 0, [], {}, 1, 1, sort, filters=chosen)
     postgres = _postgres()
-    fuzzy = False
-    tsquery = _tsquery(terms) if postgres else None
-    if postgres:
-        matched = permitted.filter(vector=tsquery)
-    else:
-        matched = permitted.filter(_sqlite_match(terms))
-    unfiltered = None if filters else _facets_unfiltered(matched)
-    total = unfiltered[0] if unfiltered is not None else _apply(matched, filters).count()
-    if total == 0 and postgres:
-        # Nothing found as written: titles that resemble the words (misspellings).
-        phrase = " ".join(terms)
-        # Both operators are served by the trigram index on title: whole-title similarity
-        # (threshold 0.3) for short titles, word similarity (0.6) for a word inside a long one.
-        matched = permitted.filter(
-            Q(title__trigram_similar=phrase) | Q(title__trigram_word_similar=phrase)
-        )
-        unfiltered = None if filters else _facets_unfiltered(matched)
-        total = unfiltered[0] if unfiltered is not None else _apply(matched, filters).count()
-        fuzzy = True
-    facets = unfiltered[1] if unfiltered is not None else _facets(matched, filters, selected)
-    num_pages = max(1, math.ceil(total / PAGE_SIZE))
-    page = min(max(1, page), num_pages)
-    if total == 0:
-        return SearchResults(query, 0, [], facets, 1, 1, sort, fuzzy, selected)
+    page = max(1, page)
 
-    rows = _apply(matched, filters).select_related("body", "municipality").defer("vector")
-    if tsquery is not None and not fuzzy:
+    def attempt(words: list[str], mode: str, page: int) -> tuple[list[_Group], list[int]]:
+        if postgres:
+            tsquery = _tsquery(words, mode)
+            matched = permitted_matches(user, Q(vector=tsquery))
+            rank = SearchRank(F("vector"), tsquery, weights=RANK_WEIGHTS)
+        else:
+            matched = permitted_matches(user, _sqlite_match(words, mode))
+            rank = _sqlite_rank(words)
+        return _matched_page(matched, rank, chosen, sort, page)
+
+    words, mode, fallback = terms, "all", ""
+    groups, ids = attempt(words, mode, page)
+    if not groups and postgres:
+        corrected = _corrected(terms)
+        if corrected != terms:
+            words, fallback = corrected, "corrected"
+            groups, ids = attempt(words, mode, page)
+    if not groups and len(terms) > 1:
+        words, mode, fallback = terms, "any", "any"
+        groups, ids = attempt(words, mode, page)
+    total, facets = _facets(groups, chosen)
+    num_pages = max(1, math.ceil(total / PAGE_SIZE))
+    if page > num_pages:  # past the end (an old link): the last page
+        page = num_pages
+        groups, ids = attempt(words, mode, page)
+    searched = " ".join(words) if fallback == "corrected" else ""
+    if not ids:
+        return SearchResults(
+            query, total, [], facets, page, num_pages, sort, fallback, searched, chosen
+        )
+    rows = SearchDocument.objects.filter(pk__in=ids).select_related("body", "municipality")
+    if postgres:
         rows = rows.annotate(
-            rank=SearchRank(F("vector"), tsquery, weights=RANK_WEIGHTS),
             headline=SearchHeadline(
-                Concat("summary", Value(" "), "text", output_field=TextField()),
-                tsquery,
+                Concat(
+                    "summary",
+                    Value(" "),
+                    Substr("text", 1, HEADLINE_CHARS),
+                    output_field=TextField(),
+                ),
+                _tsquery(words, mode),
                 config="danish",
                 start_sel=HIGHLIGHT_START,
                 stop_sel=HIGHLIGHT_STOP,
                 max_fragments=2,
                 max_words=25,
                 min_words=10,
-            ),
-        ).defer("text", "summary")
-    elif postgres:
-        rows = rows.annotate(rank=TrigramWordSimilarity(" ".join(terms), "title"))
-    else:
-        title_hits = [When(title__icontains=term, then=Value(1)) for term in terms]
-        rank: Any = Value(0)
-        for when in title_hits:
-            rank = rank + Case(when, default=Value(0), output_field=IntegerField())
-        rows = rows.annotate(rank=rank)
-    order: list[str | OrderBy]
-    if sort == "date":
-        order = [F("date").desc(nulls_last=True), F("rank").desc(), "kind", "object_id"]
-    else:
-        order = [F("rank").desc(), F("date").desc(nulls_last=True), "kind", "object_id"]
-    offset = (page - 1) * PAGE_SIZE
-    labels = dict(DocumentKind.choices)
-    hits = []
-    for row in rows.order_by(*order)[offset : offset + PAGE_SIZE]:
-        if postgres and not fuzzy:
-            snippet = _highlight_marked(getattr(row, "headline", ""))
-        else:
-            snippet = _window_snippet(" ".join(filter(None, [row.summary, row.text])), terms)
-        hits.append(
-            Hit(
-                kind=row.kind,
-                kind_label=str(labels.get(row.kind, row.kind)),
-                object_id=row.object_id,
-                title=row.title,
-                url=row.url,
-                date=row.date,
-                body_name=row.body.name if row.body is not None else "",
-                municipality_name=row.municipality.name if row.municipality is not None else "",
-                snippet=snippet,
             )
+        ).defer("vector", "text", "summary")
+    else:
+        rows = rows.defer("vector")
+    by_id = {row.pk: row for row in rows}
+    shown = _recheck(user, [by_id[pk] for pk in ids if pk in by_id])
+    labels = dict(DocumentKind.choices)
+    hits = [
+        Hit(
+            kind=row.kind,
+            kind_label=str(labels.get(row.kind, row.kind)),
+            object_id=row.object_id,
+            title=row.title,
+            url=row.url,
+            date=row.date,
+            body_name=row.body.name if row.body is not None else "",
+            municipality_name=row.municipality.name if row.municipality is not None else "",
+            snippet=(
+                _highlight_marked(getattr(row, "headline", ""))
+                if postgres
+                else _window_snippet(" ".join(filter(None, [row.summary, row.text])), words)
+            ),
         )
-    return SearchResults(query, total, hits, facets, page, num_pages, sort, fuzzy, selected)
+        for row in shown
+    ]
+    return SearchResults(
+        query, total, hits, facets, page, num_pages, sort, fallback, searched, chosen
+    )

@@ -13,6 +13,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.db.models import Count, Q
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -22,9 +23,9 @@ from meetings import attachments as attachment_module
 from meetings import services
 from meetings.models import ExtractionStatus, MeetingState
 from rounds.models import RoundState
-from search import selectors
+from search.access import public_ids
 from search.indexing import reindex_all
-from search.models import DocumentKind, SearchDocument
+from search.models import DocumentKind, SearchDocument, SearchWord
 from search.selectors import PAGE_SIZE, search
 from tests.conftest import World, _client_for
 from tests.meeting_factories import CPH, AgendaItemFactory, AttachmentFactory, MeetingFactory
@@ -252,6 +253,80 @@ def test_extracted_attachment_text_becomes_searchable(
     assert found.hits[0].kind == DocumentKind.ATTACHMENT
 
 
+def _marks_follow_the_live_functions() -> None:
+    """Every stored `public` mark is what the visibility functions say for a visitor now."""
+    for kind in DocumentKind.values:
+        stored = dict(SearchDocument.objects.filter(kind=kind).values_list("object_id", "public"))
+        live = public_ids(kind, stored)
+        assert {pk for pk, public in stored.items() if public} == live, kind
+
+
+def test_public_marks_follow_every_change_of_visibility(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    def saved(obj: Any) -> None:
+        with django_capture_on_commit_callbacks(execute=True):
+            obj.save()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = published_meeting(world)
+        item = AgendaItemFactory(meeting=meeting, title="Overpunkt", minutes="Vedtaget")
+        sub = AgendaItemFactory(meeting=meeting, parent=item, order=1, title="Underpunktord")
+        AttachmentFactory(item=sub, extracted_text="Mærkeord i underbilag")
+        approved = WrittenRoundFactory(
+            body=world.body_a,
+            title="Mærkehøring",
+            state=RoundState.APPROVED,
+            resolution="Godkendt",
+            resolved_at=timezone.now(),
+            decided_on=timezone.localdate(),
+        )
+    _marks_follow_the_live_functions()
+    assert search(AnonymousUser(), "mærkeord").total == 1
+    # Closing the parent closes its sub-item and their attachments at once.
+    item.is_closed = True
+    saved(item)
+    _marks_follow_the_live_functions()
+    assert search(AnonymousUser(), "mærkeord").total == 0
+    assert search(AnonymousUser(), "underpunktord").total == 0
+    item.is_closed = False
+    saved(item)
+    assert search(AnonymousUser(), "mærkeord").total == 1
+    # A body that stops being public takes its meetings, items, attachments and rounds along.
+    world.body_a.is_public = False
+    saved(world.body_a)
+    _marks_follow_the_live_functions()
+    for query in ("mærkeord", "underpunktord", "mærkehøring", "overpunkt"):
+        assert search(AnonymousUser(), query).total == 0, query
+        assert search(world.member_a, query).total >= 1, query
+    world.body_a.is_public = True
+    saved(world.body_a)
+    _marks_follow_the_live_functions()
+    assert search(AnonymousUser(), "mærkehøring").total == 1
+    # A round withdrawn from the public (made confidential) leaves with its own save.
+    approved.is_confidential = True
+    saved(approved)
+    assert search(AnonymousUser(), "mærkehøring").total == 0
+    # Unpublishing the minutes hides them.
+    meeting.state = MeetingState.AGENDA_PUBLISHED
+    meeting.minutes_published_at = None
+    saved(meeting)
+    _marks_follow_the_live_functions()
+    assert search(AnonymousUser(), "vedtaget").total == 0
+
+
+def test_a_stale_public_mark_never_shows_a_hit(world: World, closed_item: Any) -> None:
+    # Should a mark ever be stale (a change no signal saw), the page's hits are still checked
+    # against the live functions: the hit is hidden, and its document mended.
+    SearchDocument.objects.filter(kind=DocumentKind.ITEM, object_id=closed_item.pk).update(
+        public=True
+    )
+    results = search(AnonymousUser(), SECRET.lower())
+    assert results.hits == []
+    assert not SearchDocument.objects.get(kind=DocumentKind.ITEM, object_id=closed_item.pk).public
+    assert search(AnonymousUser(), SECRET.lower()).total == 0
+
+
 def test_reindex_is_idempotent(world: World, closed_item: Any) -> None:
     assert reindex_all() == 0
     with CaptureQueriesContext(connection) as queries:
@@ -351,8 +426,10 @@ def test_page_runs_a_fixed_number_of_queries(world: World, name: str) -> None:
         assert response.status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
-    # One grouped query gives the total and every facet when no facet is chosen.
-    assert counts[0] == (5 if name == "anonymous" else 10)
+    # One statement gives the page's ids, the total and every facet; one loads the hits and
+    # one checks them against the live visibility functions. A member's search first reads
+    # the matching documents not marked public and asks which of them they may see (two more).
+    assert counts[0] == (6 if name == "anonymous" else 13)
 
 
 # --- PostgreSQL: Danish full-text search ----------------------------------------------------------
@@ -389,14 +466,54 @@ def test_pg_prefix_finds_compounds(world: World) -> None:
 
 
 @_pg
-def test_pg_misspelling_falls_back_to_similar_titles(world: World) -> None:
+def test_pg_misspelling_is_corrected_from_public_words_only(world: World) -> None:
     AgendaItemFactory(meeting=published_meeting(world), title="Kapacitet", case_text="Tekst.")
-    AgendaItemFactory(meeting=published_meeting(world), title="Lukket kapacitet", is_closed=True)
+    AgendaItemFactory(
+        meeting=published_meeting(world),
+        title="Lukket kapacitet",
+        case_text="Fortroligordet står kun her.",
+        is_closed=True,
+    )
     reindex_all()
     results = search(AnonymousUser(), "kapasitet")
-    assert results.fuzzy
+    assert results.fallback == "corrected"
+    assert results.searched == "kapacitet"
     assert [hit.title for hit in results.hits] == ["Kapacitet"]
     assert results.total == 1
+    # A word only a closed text holds is never offered as a correction, to anyone.
+    for user in (AnonymousUser(), world.member_a, world.staff):
+        near = search(user, "fortroligordit")
+        assert near.searched == ""
+        assert "fortroligordet" not in near.searched
+    # A word that is known (also as the start of a longer one) is not "corrected".
+    assert search(AnonymousUser(), "kapaci").fallback == ""
+    # The page says what it searched for instead.
+    html = Client().get(reverse("search"), {"q": "kapasitet"}).content.decode()
+    assert "Viser resultater for »kapacitet«" in html
+
+
+@_pg
+def test_pg_words_that_never_meet_fall_back_to_any_of_them(world: World) -> None:
+    meeting = published_meeting(world)
+    AgendaItemFactory(meeting=meeting, title="Efterregulering", case_text="Tekst.")
+    AgendaItemFactory(meeting=meeting, title="Botilbud", case_text="Tekst.")
+    reindex_all()
+    both = search(AnonymousUser(), "efterregulering botilbud")
+    assert both.fallback == "any"
+    assert sorted(hit.title for hit in both.hits) == ["Botilbud", "Efterregulering"]
+    assert search(AnonymousUser(), "efterregulering tekst").fallback == ""
+
+
+@_pg
+def test_pg_word_list_follows_reindex(world: World) -> None:
+    item = AgendaItemFactory(meeting=published_meeting(world), title="Kortvarigt", case_text="")
+    reindex_all()
+    assert SearchWord.objects.filter(word="kortvarigt").exists()
+    item.is_closed = True
+    item.save()
+    reindex_all()
+    assert not SearchWord.objects.filter(word="kortvarigt").exists()
+    assert reindex_all() == 0
 
 
 @_pg
@@ -441,21 +558,51 @@ def test_pg_pagination_is_stable(world: World) -> None:
     assert len(by_date.hits) == 5
 
 
-def test_one_grouped_query_counts_the_same_as_one_query_per_facet(world: World) -> None:
-    """The shortcut for an unnarrowed search gives the same total and facets as the general
-    path (one count and one query per facet)."""
+@pytest.mark.parametrize(
+    "chosen",
+    [{}, {"kind": "item"}, {"year": 2025}, {"kind": "item", "body": "a"}],
+    ids=["none", "kind", "year", "kind+body"],
+)
+def test_facet_counts_equal_direct_counts(world: World, chosen: dict[str, Any]) -> None:
+    """The total and every facet from the one grouped statement equal plain counts: each facet
+    over the documents that satisfy the other facets' choices."""
     for i in range(3):
         meeting = MeetingFactory(
             body=world.body_a if i % 2 else world.body_b,
             state=MeetingState.MINUTES_PUBLISHED,
             starts_at=datetime.datetime(2024 + i, 3, 1, 10, tzinfo=CPH),
         )
-        AgendaItemFactory(meeting=meeting, title=f"Kapacitet på botilbud {i}")
+        AgendaItemFactory(meeting=meeting, title=f"Kapacitet på botilbud {i}", minutes="Kapacitet")
     OfferFactory(name="Botilbuddet Kapacitet", operator_municipality=world.municipality)
     reindex_all()
-    matched = selectors.visible_documents(world.staff).filter(
-        selectors._sqlite_match(["kapacitet"])
+    if chosen.get("body") == "a":
+        chosen = {**chosen, "body": world.body_a.pk}
+    results = search(world.staff, "kapacitet", **chosen)
+    documents = SearchDocument.objects.filter(
+        Q(title__icontains="kapacitet") | Q(text__icontains="kapacitet")
     )
-    total, grouped = selectors._facets_unfiltered(matched)
-    assert total == matched.count() > 0
-    assert grouped == selectors._facets(matched, {}, {})
+    field_of = {
+        "kind": "kind",
+        "body": "body_id",
+        "year": "year",
+        "municipality": "municipality_id",
+    }
+
+    def narrowed(skip: str = "") -> Any:
+        return documents.filter(
+            **{field_of[name]: value for name, value in chosen.items() if name != skip}
+        )
+
+    assert results.total == narrowed().count() > 0
+    for name, values in results.facets.items():
+        direct = {
+            str(row[field_of[name]]): row["n"]
+            for row in narrowed(skip=name)
+            .exclude(**{f"{field_of[name]}__isnull": True})
+            .values(field_of[name])
+            .annotate(n=Count("pk"))
+        }
+        assert {value.value: value.count for value in values} == direct, name
+        assert [value.value for value in values if value.selected] == (
+            [str(chosen[name])] if name in chosen else []
+        )

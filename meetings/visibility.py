@@ -52,6 +52,7 @@ __all__ = [
     "RedactedItem",
     "RevisionNote",
     "attachment_visible",
+    "bodies_beyond_public",
     "items_readable_by",
     "meeting_visibility",
     "meetings_visibility",
@@ -399,6 +400,18 @@ def _member_of_body(user: Any, body_ref: str, starts_ref: str) -> Q:
         start_date__lte=meeting_day,
     )
     return Q(**{f"{body_ref}__in": member_body_ids(user)}) | Q(Exists(on_meeting_day))
+
+
+def bodies_beyond_public(user: Any) -> frozenset[int] | None:
+    """The bodies whose meetings (agendas, items, minutes, attachments) `user` may see more of
+    than an anonymous visitor: by the rules above only membership widens a reader's view, so
+    these are the bodies of the reader's memberships on any date (a superset of what
+    `_member_of_body` grants). None for the secretariat, who sees everything."""
+    if is_secretariat(user):
+        return None
+    if not getattr(user, "is_authenticated", False):
+        return frozenset()
+    return frozenset(Membership.objects.filter(person__user=user).values_list("body_id", flat=True))
 
 
 def meetings_visible_to(user: Any) -> QuerySet[Meeting]:

@@ -948,7 +948,9 @@ def main() -> int:
         index_time = reindex()
         mark_record(args)
         with connection.cursor() as cursor:
+            # Statistics for every table, as autovacuum would keep them on a live database.
             cursor.execute(f"VACUUM ANALYZE {SearchDocument._meta.db_table}")
+            cursor.execute("ANALYZE")
 
     with connection.cursor() as cursor:
         cursor.execute(

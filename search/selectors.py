@@ -37,7 +37,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from organizations.models import Body, Municipality
-from search.access import sources_visible_to
+from search.access import Among, beyond_public, pk_among, sources_visible_to
 from search.indexing import HIGHLIGHT_START, HIGHLIGHT_STOP, index_source
 from search.models import DocumentKind, SearchDocument, SearchWord
 
@@ -125,42 +125,43 @@ def permitted_matches(user: Any, match: Q) -> QuerySet[SearchDocument]:
     if not getattr(user, "is_authenticated", False):
         return matching.filter(public=True)
     sources = sources_visible_to(user)
-    if all(_unrestricted(ids) for ids in sources.values()):
+    if all(among is None for among in sources.values()):
         return matching
-    candidates = list(matching.filter(public=False).values_list("pk", "kind", "object_id"))
+    candidates_of = matching.filter(public=False)
+    scope = beyond_public(user)
+    if scope is not None:
+        candidates_of = candidates_of.filter(scope)
+    candidates = list(candidates_of.values_list("pk", "kind", "object_id"))
     seen = _visible_sources(sources, [(kind, object_id) for _pk, kind, object_id in candidates])
     extra = [pk for pk, kind, object_id in candidates if (kind, object_id) in seen]
-    return matching.filter(Q(public=True) | Q(pk__in=extra))
-
-
-def _unrestricted(ids: QuerySet[Any]) -> bool:
-    """Whether a source subquery lets every row through (no condition at all)."""
-    return not ids.query.where
+    return matching.filter(Q(public=True) | pk_among(SearchDocument, extra))
 
 
 def _visible_sources(
-    sources: dict[str, QuerySet[Any]], keys: list[tuple[str, int]]
+    sources: dict[str, Among | None], keys: list[tuple[str, int]]
 ) -> set[tuple[str, int]]:
-    """Of the sources `keys` (kind, object id), those the visibility subqueries `sources` let
+    """Of the sources `keys` (kind, object id), those the visibility functions `sources` let
     through: one query (a UNION of one branch per kind asked about), none when every kind
     asked about is unrestricted."""
     wanted: dict[str, list[int]] = {}
     seen: set[tuple[str, int]] = set()
     for kind, object_id in keys:
-        if _unrestricted(sources[kind]):
+        if sources[kind] is None:
             seen.add((kind, object_id))
         else:
             wanted.setdefault(kind, []).append(object_id)
     if not wanted:
         return seen
-    parts = [
-        sources[kind]
-        .filter(pk__in=ids)
-        .annotate(doc_kind=Value(kind, output_field=CharField()))
-        .values_list("doc_kind", "pk")
-        .order_by()
-        for kind, ids in wanted.items()
-    ]
+    parts = []
+    for kind, ids in wanted.items():
+        among = sources[kind]
+        assert among is not None  # noqa: S101 - the kinds in `wanted` are restricted ones
+        parts.append(
+            among(ids)
+            .annotate(doc_kind=Value(kind, output_field=CharField()))
+            .values_list("doc_kind", "pk")
+            .order_by()
+        )
     first, *rest = parts
     seen |= set(first.union(*rest, all=True).order_by()) if rest else set(first)
     return seen

@@ -28,6 +28,7 @@ from search.indexing import reindex_all
 from search.models import DocumentKind, SearchDocument, SearchWord
 from search.selectors import PAGE_SIZE, search
 from tests.conftest import World, _client_for
+from tests.factories import MembershipFactory, PersonFactory, UserFactory
 from tests.meeting_factories import CPH, AgendaItemFactory, AttachmentFactory, MeetingFactory
 from tests.offer_factories import OfferFactory
 from tests.round_factories import RespondentFactory, WrittenRoundFactory
@@ -116,6 +117,26 @@ def test_member_and_staff_find_closed_item_text(world: World, closed_item: Any, 
         "minutes": 1,
         "attachment": 2,
     }
+
+
+def test_former_member_finds_closed_items_of_their_time_only(world: World) -> None:
+    # Membership on the meeting date opens a closed item (meetings.visibility); the search asks
+    # only about documents of bodies the reader has belonged to, and must not lose these.
+    former = UserFactory(email="tidligere@example.dk")
+    MembershipFactory(
+        person=PersonFactory(user=former, municipality=world.municipality),
+        body=world.body_a,
+        start_date=datetime.date(2020, 1, 1),
+        end_date=datetime.date(2021, 12, 31),
+    )
+    then = published_meeting(world, starts_at=datetime.datetime(2021, 5, 1, 10, tzinfo=CPH))
+    later = published_meeting(world, starts_at=datetime.datetime(2024, 5, 1, 10, tzinfo=CPH))
+    AgendaItemFactory(meeting=then, title="Lukket dengang", is_closed=True)
+    AgendaItemFactory(meeting=later, title="Lukket senere", is_closed=True)
+    reindex_all()
+    assert [hit.title for hit in search(former, "lukket").hits] == ["Lukket dengang"]
+    assert search(world.member_a, "lukket").total == 2
+    assert search(world.member_b, "lukket").total == 0
 
 
 @pytest.mark.parametrize("name", ["anonymous", "member_a", "member_b", "editor"])
@@ -427,9 +448,10 @@ def test_page_runs_a_fixed_number_of_queries(world: World, name: str) -> None:
         counts.append(len(queries))
     assert counts[0] == counts[1]
     # One statement gives the page's ids, the total and every facet; one loads the hits and
-    # one checks them against the live visibility functions. A member's search first reads
-    # the matching documents not marked public and asks which of them they may see (two more).
-    assert counts[0] == (6 if name == "anonymous" else 13)
+    # one checks them against the live visibility functions. A member's search first looks up
+    # the bodies they have belonged to, reads the matching documents not marked public of those
+    # and asks which of them they may see (three more).
+    assert counts[0] == (6 if name == "anonymous" else 14)
 
 
 # --- PostgreSQL: Danish full-text search ----------------------------------------------------------

@@ -41,7 +41,15 @@ from search.access import Among, beyond_public, pk_among, sources_visible_to
 from search.indexing import HIGHLIGHT_START, HIGHLIGHT_STOP, index_source
 from search.models import DocumentKind, SearchDocument, SearchWord
 
-__all__ = ["PAGE_SIZE", "FacetValue", "Hit", "SearchResults", "permitted_matches", "search"]
+__all__ = [
+    "PAGE_SIZE",
+    "FacetValue",
+    "Hit",
+    "Reader",
+    "SearchResults",
+    "permitted_matches",
+    "search",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -112,8 +120,25 @@ class SearchResults:
         return min(self.page * PAGE_SIZE, self.total)
 
 
-def permitted_matches(user: Any, match: Q) -> QuerySet[SearchDocument]:
-    """The documents matching `match` whose source `user` may see.
+@dataclass(frozen=True, slots=True)
+class Reader:
+    """What the visibility functions say of one reader, asked once per search: per kind,
+    which sources they may see (`search.access.sources_visible_to`), and the condition their
+    view beyond the public satisfies (`search.access.beyond_public`)."""
+
+    anonymous: bool
+    sources: dict[str, Among | None]
+    scope: Q | None
+
+    @classmethod
+    def of(cls, user: Any) -> Reader:
+        anonymous = not getattr(user, "is_authenticated", False)
+        scope = None if anonymous else beyond_public(user)
+        return cls(anonymous, sources_visible_to(user), scope)
+
+
+def permitted_matches(reader: Reader, match: Q) -> QuerySet[SearchDocument]:
+    """The documents matching `match` whose source `reader` may see.
 
     An anonymous visitor: the matching documents marked public (`search.access.public_ids`,
     asked of the apps' visibility functions when a document is indexed). Anyone else: those,
@@ -122,17 +147,17 @@ def permitted_matches(user: Any, match: Q) -> QuerySet[SearchDocument]:
     the whole record (a kind the functions do not restrict for them, such as everything for
     the secretariat, is not asked about at all)."""
     matching = SearchDocument.objects.filter(match)
-    if not getattr(user, "is_authenticated", False):
+    if reader.anonymous:
         return matching.filter(public=True)
-    sources = sources_visible_to(user)
-    if all(among is None for among in sources.values()):
+    if all(among is None for among in reader.sources.values()):
         return matching
     candidates_of = matching.filter(public=False)
-    scope = beyond_public(user)
-    if scope is not None:
-        candidates_of = candidates_of.filter(scope)
+    if reader.scope is not None:
+        candidates_of = candidates_of.filter(reader.scope)
     candidates = list(candidates_of.values_list("pk", "kind", "object_id"))
-    seen = _visible_sources(sources, [(kind, object_id) for _pk, kind, object_id in candidates])
+    seen = _visible_sources(
+        reader.sources, [(kind, object_id) for _pk, kind, object_id in candidates]
+    )
     extra = [pk for pk, kind, object_id in candidates if (kind, object_id) in seen]
     return matching.filter(Q(public=True) | pk_among(SearchDocument, extra))
 
@@ -143,34 +168,32 @@ def _visible_sources(
     """Of the sources `keys` (kind, object id), those the visibility functions `sources` let
     through: one query (a UNION of one branch per kind asked about), none when every kind
     asked about is unrestricted."""
-    wanted: dict[str, list[int]] = {}
+    wanted: dict[str, tuple[Among, list[int]]] = {}
     seen: set[tuple[str, int]] = set()
     for kind, object_id in keys:
-        if sources[kind] is None:
+        among = sources[kind]
+        if among is None:
             seen.add((kind, object_id))
         else:
-            wanted.setdefault(kind, []).append(object_id)
+            wanted.setdefault(kind, (among, []))[1].append(object_id)
     if not wanted:
         return seen
-    parts = []
-    for kind, ids in wanted.items():
-        among = sources[kind]
-        assert among is not None  # noqa: S101 - the kinds in `wanted` are restricted ones
-        parts.append(
-            among(ids)
-            .annotate(doc_kind=Value(kind, output_field=CharField()))
-            .values_list("doc_kind", "pk")
-            .order_by()
-        )
+    parts = [
+        among(ids)
+        .annotate(doc_kind=Value(kind, output_field=CharField()))
+        .values_list("doc_kind", "pk")
+        .order_by()
+        for kind, (among, ids) in wanted.items()
+    ]
     first, *rest = parts
     seen |= set(first.union(*rest, all=True).order_by()) if rest else set(first)
     return seen
 
 
-def _recheck(user: Any, rows: list[SearchDocument]) -> list[SearchDocument]:
-    """The rows whose source `user` may see now, asked of the live visibility functions in one
-    query: what is shown never rests on the stored `public` mark alone."""
-    seen = _visible_sources(sources_visible_to(user), [(row.kind, row.object_id) for row in rows])
+def _recheck(reader: Reader, rows: list[SearchDocument]) -> list[SearchDocument]:
+    """The rows whose source `reader` may see now, asked of the live visibility functions in
+    one query: what is shown never rests on the stored `public` mark alone."""
+    seen = _visible_sources(reader.sources, [(row.kind, row.object_id) for row in rows])
     kept = []
     for row in rows:
         if (row.kind, row.object_id) not in seen:
@@ -192,8 +215,8 @@ def _postgres() -> bool:
 
 
 def _tsquery(terms: list[str], mode: str) -> SearchQuery:
-    # Each term as a prefix ("kapacitet:*" finds "kapacitetsjusteringer"); terms are \w+ only,
-    # so nothing of the user's input reaches the tsquery syntax.
+    # Each term as a prefix ("kapacitet:*" finds "kapacitetsjusteringer"); terms are letters and
+    # digits only, so nothing of the user's input reaches the tsquery syntax.
     joiner = " | " if mode == "any" else " & "
     raw = joiner.join(f"{term}:*" for term in terms)
     return SearchQuery(raw, search_type="raw", config="danish")
@@ -442,15 +465,16 @@ def search(
     if not terms:
         return SearchResults(query, 0, [], {}, 1, 1, sort, filters=chosen)
     postgres = _postgres()
+    reader = Reader.of(user)
     page = max(1, page)
 
     def attempt(words: list[str], mode: str, page: int) -> tuple[list[_Group], list[int]]:
         if postgres:
             tsquery = _tsquery(words, mode)
-            matched = permitted_matches(user, Q(vector=tsquery))
+            matched = permitted_matches(reader, Q(vector=tsquery))
             rank = SearchRank(F("vector"), tsquery, weights=RANK_WEIGHTS)
         else:
-            matched = permitted_matches(user, _sqlite_match(words, mode))
+            matched = permitted_matches(reader, _sqlite_match(words, mode))
             rank = _sqlite_rank(words)
         return _matched_page(matched, rank, chosen, sort, page)
 
@@ -496,7 +520,7 @@ def search(
     else:
         rows = rows.defer("vector")
     by_id = {row.pk: row for row in rows}
-    shown = _recheck(user, [by_id[pk] for pk in ids if pk in by_id])
+    shown = _recheck(reader, [by_id[pk] for pk in ids if pk in by_id])
     labels = dict(DocumentKind.choices)
     hits = [
         Hit(

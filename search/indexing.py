@@ -17,7 +17,7 @@ from typing import Any
 
 from django.contrib.postgres.search import SearchVector
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import CombinedExpression
 from django.urls import reverse
 from django.utils import timezone
@@ -28,7 +28,7 @@ from offers.models import Offer
 from organizations.models import Body
 from rounds.models import WrittenRound
 from search.access import public_ids
-from search.models import DocumentKind, SearchDocument, SearchWord
+from search.models import DocumentKind, SearchDocument, SearchText, SearchWord
 
 __all__ = [
     "BATCH_SIZE",
@@ -54,12 +54,10 @@ HIGHLIGHT_STOP = "\ue001"
 _MARKERS = str.maketrans({HIGHLIGHT_START: None, HIGHLIGHT_STOP: None})
 _SPACE = re.compile(r"\s+")
 _BLOCK_END = re.compile(r"</(p|li|h[1-6]|div|tr|td|th)>|<br\s*/?>", re.IGNORECASE)
-_TEXT = ("title", "summary", "text")
+_LONG = ("summary", "text")  # kept in SearchText
 _CONTENT = (
     "url",
     "title",
-    "summary",
-    "text",
     "date",
     "year",
     "body_id",
@@ -97,8 +95,6 @@ def _values(doc: _Doc) -> dict[str, object]:
     return {
         "url": doc.url,
         "title": plain_text(doc.title)[:400],
-        "summary": doc.summary,
-        "text": doc.text,
         "date": doc.date,
         "year": doc.year,
         "body_id": doc.body_id,
@@ -107,10 +103,11 @@ def _values(doc: _Doc) -> dict[str, object]:
 
 
 def _vector() -> CombinedExpression:
+    content = SearchText.objects.filter(document=OuterRef("pk"))
     return (
         SearchVector("title", weight="A", config="danish")
-        + SearchVector("summary", weight="B", config="danish")
-        + SearchVector("text", weight="C", config="danish")
+        + SearchVector(Subquery(content.values("summary")), weight="B", config="danish")
+        + SearchVector(Subquery(content.values("text")), weight="C", config="danish")
     )
 
 
@@ -129,9 +126,12 @@ def _sync(kinds: Iterable[str], object_ids: Iterable[int], docs: Iterable[_Doc])
         (doc.kind, doc.object_id): {**_values(doc), "public": doc.object_id in public[doc.kind]}
         for doc in docs
     }
+    docs_by_key = {(doc.kind, doc.object_id): doc for doc in docs}
     stored = {
         (row.kind, row.object_id): row
-        for row in SearchDocument.objects.filter(kind__in=kinds, object_id__in=ids).defer("vector")
+        for row in SearchDocument.objects.filter(kind__in=kinds, object_id__in=ids)
+        .select_related("content")
+        .defer("vector")
     }
     postgres = connection.vendor == "postgresql"
     stale_vectors: set[int] = set()
@@ -141,17 +141,21 @@ def _sync(kinds: Iterable[str], object_ids: Iterable[int], docs: Iterable[_Doc])
                 pk__in=[row.pk for row in stored.values()], vector__isnull=True
             ).values_list("pk", flat=True)
         )
-    create: list[SearchDocument] = []
+    create: list[tuple[SearchDocument, _Doc]] = []
     update: list[SearchDocument] = []
+    texts: list[SearchText] = []  # changed long texts of stored rows
     retext: list[int] = []  # updated rows whose vector and words must follow their text
     for key, values in wanted.items():
+        doc = docs_by_key[key]
         row = stored.get(key)
         if row is None:
-            create.append(SearchDocument(kind=key[0], object_id=key[1], **values))
+            create.append((SearchDocument(kind=key[0], object_id=key[1], **values), doc))
             continue
-        text_changed = row.pk in stale_vectors or any(
-            getattr(row, name) != values[name] for name in _TEXT
-        )
+        content = getattr(row, "content", None)
+        long_changed = content is None or (content.summary, content.text) != (doc.summary, doc.text)
+        text_changed = row.pk in stale_vectors or long_changed or row.title != values["title"]
+        if long_changed:
+            texts.append(SearchText(document=row, summary=doc.summary, text=doc.text))
         if text_changed or any(getattr(row, name) != values[name] for name in _CONTENT):
             if text_changed or (values["public"] and not row.public):
                 retext.append(row.pk)
@@ -164,15 +168,23 @@ def _sync(kinds: Iterable[str], object_ids: Iterable[int], docs: Iterable[_Doc])
         if gone:
             written += SearchDocument.objects.filter(pk__in=gone).delete()[0]
         if create:
-            SearchDocument.objects.bulk_create(create)
+            SearchDocument.objects.bulk_create([row for row, _doc in create])
+            texts += [
+                SearchText(document=row, summary=doc.summary, text=doc.text) for row, doc in create
+            ]
             written += len(create)
         if update:
             SearchDocument.objects.bulk_update(update, list(_CONTENT))
             written += len(update)
+        if texts:
+            SearchText.objects.bulk_create(
+                texts,
+                update_conflicts=True,
+                unique_fields=["document"],
+                update_fields=list(_LONG),
+            )
         if postgres and (create or retext):
-            keys = Q(pk__in=retext)
-            for kind in {row.kind for row in create}:
-                keys |= Q(kind=kind, object_id__in=[r.object_id for r in create if r.kind == kind])
+            keys = Q(pk__in=retext + [row.pk for row, _doc in create])
             SearchDocument.objects.filter(keys).update(vector=_vector())
             _add_words(keys)
     return written
@@ -184,15 +196,18 @@ def _sync(kinds: Iterable[str], object_ids: Iterable[int], docs: Iterable[_Doc])
 # stemmed or dropped), four to 60 letters, no digits.
 _DOCUMENT_WORDS = """
     SELECT DISTINCT w.word
-    FROM {documents} d,
+    FROM {documents} d
+         JOIN {texts} t ON t.document_id = d.id,
          unnest(tsvector_to_array(to_tsvector('simple',
-             d.title || ' ' || d.summary || ' ' || d.text))) AS w(word)
+             d.title || ' ' || t.summary || ' ' || t.text))) AS w(word)
     WHERE d.public AND length(w.word) BETWEEN 4 AND 60 AND w.word !~ '[0-9_]' {extra}
 """
 
 
 def _words_sql(extra: str = "") -> str:
-    return _DOCUMENT_WORDS.format(documents=SearchDocument._meta.db_table, extra=extra)
+    return _DOCUMENT_WORDS.format(
+        documents=SearchDocument._meta.db_table, texts=SearchText._meta.db_table, extra=extra
+    )
 
 
 def _add_words(keys: Q) -> None:

@@ -225,7 +225,11 @@ def _tsquery(terms: list[str], mode: str) -> SearchQuery:
 def _sqlite_match(terms: list[str], mode: str) -> Q:
     match = Q()
     for term in terms:
-        found = Q(title__icontains=term) | Q(summary__icontains=term) | Q(text__icontains=term)
+        found = (
+            Q(title__icontains=term)
+            | Q(content__summary__icontains=term)
+            | Q(content__text__icontains=term)
+        )
         match = (match | found) if mode == "any" else (match & found)
     return match
 
@@ -503,9 +507,9 @@ def search(
         rows = rows.annotate(
             headline=SearchHeadline(
                 Concat(
-                    "summary",
+                    "content__summary",
                     Value(" "),
-                    Substr("text", 1, HEADLINE_CHARS),
+                    Substr("content__text", 1, HEADLINE_CHARS),
                     output_field=TextField(),
                 ),
                 _tsquery(words, mode),
@@ -516,9 +520,9 @@ def search(
                 max_words=25,
                 min_words=10,
             )
-        ).defer("vector", "text", "summary")
+        ).defer("vector")
     else:
-        rows = rows.defer("vector")
+        rows = rows.select_related("content").defer("vector")
     by_id = {row.pk: row for row in rows}
     shown = _recheck(reader, [by_id[pk] for pk in ids if pk in by_id])
     labels = dict(DocumentKind.choices)
@@ -535,7 +539,9 @@ def search(
             snippet=(
                 _highlight_marked(getattr(row, "headline", ""))
                 if postgres
-                else _window_snippet(" ".join(filter(None, [row.summary, row.text])), words)
+                else _window_snippet(
+                    " ".join(filter(None, [row.content.summary, row.content.text])), words
+                )
             ),
         )
         for row in shown

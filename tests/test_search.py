@@ -601,7 +601,7 @@ def test_facet_counts_equal_direct_counts(world: World, chosen: dict[str, Any]) 
         chosen = {**chosen, "body": world.body_a.pk}
     results = search(world.staff, "kapacitet", **chosen)
     documents = SearchDocument.objects.filter(
-        Q(title__icontains="kapacitet") | Q(text__icontains="kapacitet")
+        Q(title__icontains="kapacitet") | Q(content__text__icontains="kapacitet")
     )
     field_of = {
         "kind": "kind",

@@ -24,19 +24,6 @@ def drop_postgres_objects(apps, schema_editor):  # type: ignore[no-untyped-def]
     schema_editor.execute("DROP INDEX IF EXISTS search_word_trgm")
 
 
-def bring_index_up_to_date(apps, schema_editor):  # type: ignore[no-untyped-def]
-    # The `public` mark is the apps' visibility functions' answer for an anonymous visitor,
-    # which only the live code can give: an existing index is brought up to date (marks and
-    # word list) by the same idempotent reindex the `search_reindex` command runs. A new
-    # database has no documents yet.
-    SearchDocument = apps.get_model("search", "SearchDocument")
-    if not SearchDocument.objects.exists():
-        return
-    from search.indexing import reindex_all
-
-    reindex_all()
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("search", "0001_initial"),
@@ -65,5 +52,4 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(create_postgres_objects, drop_postgres_objects),
-        migrations.RunPython(bring_index_up_to_date, migrations.RunPython.noop),
     ]

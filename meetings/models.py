@@ -277,6 +277,11 @@ class AgendaItem(TimeStampedModel):
                 condition=~Q(follows_up=models.F("pk")), name="agendaitem_not_own_follow_up"
             ),
         ]
+        indexes = [
+            # The few closed items, for "is the parent closed?" (meetings.visibility) without
+            # reading the whole items table.
+            models.Index(fields=["id"], condition=Q(is_closed=True), name="agendaitem_closed"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.number}. {self.title}" if self.number else self.title

@@ -51,7 +51,8 @@ Among = Callable[[Sequence[int]], QuerySet[Any]]
 
 def pk_among(model: type[Model], ids: Sequence[int]) -> Q:
     """`pk__in=ids` for a query whose main table is `model`'s; on PostgreSQL as one array
-    parameter instead of thousands of literals (candidate lists run into the thousands)."""
+    parameter instead of thousands of literals (candidate lists run into the thousands).
+    Only for the outermost query: it names the table, which Django renames in a subquery."""
     if connection.vendor != "postgresql":
         return Q(pk__in=ids)
     column = f'"{model._meta.db_table}"."{model._meta.pk.column}"'
@@ -60,10 +61,13 @@ def pk_among(model: type[Model], ids: Sequence[int]) -> Q:
 
 
 def _among(visible: QuerySet[Any]) -> Among | None:
-    """`visible` asked about given ids only; None when it restricts nothing."""
+    """`visible` asked about given ids only (as one array parameter: candidate lists run into
+    the thousands, and compiling them as literals cost a member's search a third of its time);
+    None when it restricts nothing."""
     if not visible.query.where:
         return None
-    return lambda ids: visible.filter(pk__in=ids).values("pk")
+    model = visible.model
+    return lambda ids: visible.filter(pk_among(model, ids)).values("pk")
 
 
 def sources_visible_to(user: Any) -> dict[str, Among | None]:

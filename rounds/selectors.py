@@ -11,6 +11,7 @@ import operator
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
@@ -41,6 +42,7 @@ from rounds.permissions import (
 )
 
 BODY_ROUNDS = 10
+ROUNDS_PER_PAGE = 50
 
 ROUND_RELATED = (
     "body",
@@ -81,13 +83,28 @@ def round_for_reader(user: Any, pk: int) -> RoundPage:
     return RoundPage(round_, access, respondents, answerable, events)
 
 
-def rounds_for_list(user: Any, *, state: str = "", body: Body | None = None) -> list[WrittenRound]:
+@dataclass(frozen=True)
+class RoundList:
+    page: Page[WrittenRound]  # the rounds shown, newest deadline first
+    page_range: list[int | str]
+
+
+def rounds_for_list(
+    user: Any, *, state: str = "", body: Body | None = None, page: Any = None
+) -> RoundList:
+    """The rounds `user` may see, newest deadline first, ROUNDS_PER_PAGE at a time (`page`
+    as given in the address; a number out of range gives the nearest page)."""
     rounds = rounds_visible_to(user).select_related("body")
     if state:
         rounds = rounds.filter(state=state)
     if body is not None:
         rounds = rounds.filter(body=body)
-    return list(rounds.order_by("-deadline", "-pk")[:200])
+    paginator = Paginator(rounds.order_by("-deadline", "-pk"), ROUNDS_PER_PAGE)
+    shown = paginator.get_page(page)
+    return RoundList(
+        page=shown,
+        page_range=list(paginator.get_elided_page_range(shown.number, on_each_side=2, on_ends=1)),
+    )
 
 
 def body_rounds_context(request: HttpRequest, body: Body) -> dict[str, Any]:

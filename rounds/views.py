@@ -27,14 +27,23 @@ from rounds.models import Respondent
 
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
-    """The rounds the reader may see, filtered by state and body (?status=…&organ=<slug>)."""
+    """The rounds the reader may see, filtered by state and body (?status=…&organ=<slug>), a
+    page at a time (?side=N)."""
     choices = selectors.round_filter_choices(request.user)
     form = RoundFilterForm(
         request.GET or None, bodies=choices.bodies, states=choices.states, auto_id="filter_%s"
     )
     state, body = form.filters()
-    rounds = selectors.rounds_for_list(request.user, state=state, body=body)
-    context = {"form": form, "rounds": rounds, "body": body, "is_filtered": form.is_filtered}
+    listing = selectors.rounds_for_list(
+        request.user, state=state, body=body, page=request.GET.get("side")
+    )
+    context = {
+        "form": form,
+        "listing": listing,
+        "rounds": listing.page.object_list,
+        "body": body,
+        "is_filtered": form.is_filtered,
+    }
     return render(request, "rounds/index.html", context)
 
 

@@ -39,6 +39,7 @@ from rounds.permissions import respondents_answerable_by
 from tests.conftest import World, give_mfa
 from tests.factories import BodyFactory, MembershipFactory, PersonFactory, UserFactory
 from tests.meeting_factories import MeetingFactory
+from tests.round_factories import WrittenRoundFactory
 
 CPH = ZoneInfo("Europe/Copenhagen")
 MARKER = "INDSIGELSE-HEMMELIG-5e2a"
@@ -1048,7 +1049,8 @@ def build(world: World, factor: int) -> dict[str, WrittenRound]:
     return rounds
 
 
-# Anonymous: list = the bodies for the filter, the rounds; a round's page (a referred round) =
+# Anonymous: list = the bodies for the filter, the count of the rounds, the page of rounds; a
+# round's page (a referred round) =
 # the round, its attachments, the offers it concerns (the offers app's section). A logged-in
 # user adds session and user; outside the secretariat also their person and their memberships
 # (member_body_ids). On a round's page a member adds the respondents and, for a referred round,
@@ -1057,12 +1059,12 @@ def build(world: World, factor: int) -> dict[str, WrittenRound]:
 # authenticator instead of the memberships, and the history; on an open round, the (missing)
 # person behind the login.
 EXPECTED_QUERIES = {
-    ("anonymous", "list"): 2,
+    ("anonymous", "list"): 3,
     ("anonymous", "detail"): 3,
-    ("member_a", "list"): 6,
+    ("member_a", "list"): 7,
     ("member_a", "detail"): 9,
     ("member_a", "detail_open"): 10,
-    ("staff", "list"): 5,
+    ("staff", "list"): 6,
     ("staff", "detail"): 8,
     ("staff", "detail_open"): 9,
 }
@@ -1134,3 +1136,30 @@ def test_anonymous_user_gets_no_answers_from_the_selector(world):
     round_ = referred_round(world)
     detail = round_detail(AnonymousUser(), round_.pk)
     assert detail.page.respondents == [] and detail.summary is None
+
+
+def test_list_is_paginated_and_loses_no_round(world: World, staff_client: Client) -> None:
+    """Every round is on exactly one page, newest deadline first; the filter is kept in the
+    page links, and a page number past the end shows the last page."""
+    start = timezone.now() - datetime.timedelta(days=400)
+    for i in range(55):
+        WrittenRoundFactory(
+            body=world.body_a,
+            title=f"Høring {i:02d}",
+            state=RoundState.APPROVED,
+            deadline=start + datetime.timedelta(days=i),
+            resolved_at=start + datetime.timedelta(days=i),
+            decided_on=(start + datetime.timedelta(days=i)).date(),
+        )
+    url = reverse("rounds:index") + "?organ=fu"
+
+    def titles(response: Any) -> list[str]:
+        return [r.title for r in response.context["rounds"]]
+
+    first = staff_client.get(url)
+    second = staff_client.get(url + "&side=2")
+    assert titles(first) == [f"Høring {i:02d}" for i in range(54, 4, -1)]
+    assert titles(second) == [f"Høring {i:02d}" for i in range(4, -1, -1)]
+    assert 'aria-label="Sider med høringer"' in text(first)
+    assert "?organ=fu&amp;side=2" in first.content.decode()
+    assert titles(staff_client.get(url + "&side=99")) == titles(second)

@@ -3,12 +3,16 @@ editor and an anonymous visitor. Body A and B are both public bodies of Region M
 
 from __future__ import annotations
 
+import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from allauth.mfa.models import Authenticator
 from django.contrib.auth.models import AnonymousUser
+from django.core.management import call_command
+from django.db import transaction
 from django.test import Client
 
 from organizations.models import Body, MunicipalEditor, Municipality
@@ -21,6 +25,23 @@ from tests.factories import (
 )
 
 PASSWORD = "hemmeligt-kodeord-1"
+
+
+@pytest.fixture(scope="module")
+def demo_record(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
+    """The demo record (`seed_demo`), seeded once for a module in a transaction that is rolled
+    back after the module's last test (seeding takes about ten seconds). Each test still runs
+    in a savepoint of its own (the `db` fixture), so what one test changes the next never sees;
+    nothing of it reaches other modules."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("seed_demo", stdout=io.StringIO())
+        yield
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def seeded(demo_record: None, db: None) -> None:
+    """The demo record, for one test (see `demo_record`)."""
 
 
 @dataclass

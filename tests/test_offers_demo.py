@@ -5,7 +5,6 @@ the services' rules, loaded idempotently."""
 import datetime
 import io
 
-import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -36,11 +35,6 @@ WRITES_CAPACITY = {
     EventKind.CLOSURE,
     EventKind.REDESIGNATION,
 }
-
-
-@pytest.fixture
-def seeded(db):
-    call_command("seed_demo", stdout=io.StringIO())
 
 
 def test_the_maintained_tables(seeded):

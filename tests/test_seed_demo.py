@@ -2,7 +2,6 @@
 
 import io
 
-import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -26,11 +25,6 @@ FU_MEMBERS = {
     "Eva Glæsner": ("medlem", "KKR Midtjylland"),
     "Karsten Binderup": ("medlem", "Sekretariat for rammeaftaler"),
 }
-
-
-@pytest.fixture
-def seeded(db: None) -> None:
-    call_command("seed_demo", stdout=io.StringIO())
 
 
 def test_regions_and_municipalities_have_official_codes(seeded: None) -> None:

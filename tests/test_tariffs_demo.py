@@ -12,7 +12,6 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -47,11 +46,6 @@ from tests.factories import UserFactory
 CPH = ZoneInfo("Europe/Copenhagen")
 D = Decimal
 TARIFF_MODELS = (PriceIndex, TariffRules, TariffYear, TariffSheet, TariffLine, Settlement)
-
-
-@pytest.fixture
-def seeded(db: None) -> None:
-    call_command("seed_demo", stdout=io.StringIO())
 
 
 def covered_active() -> set[str]:
